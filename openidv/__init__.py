@@ -1,0 +1,3 @@
+"""openidv: a self-hostable identity verification (KYC) service."""
+
+__version__ = "0.1.0"

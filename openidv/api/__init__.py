@@ -1,0 +1,1 @@
+"""The HTTP interface: partner API routes, request/response models, errors."""

@@ -1,0 +1,264 @@
+"""Request and response models of the partner API (SPEC 3), and their error mapping.
+
+Models are strict (a string is not a number, a number not a bool) and every violation
+becomes MISSING_VALUE or BAD_VALUE naming the field, never a framework 422.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Literal, Optional
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from openidv.api.errors import BadValue, MissingValue
+
+DOCUMENT_TYPES = ("ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER")
+DocumentType = Literal["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER"]
+IMAGE_STEPS = ("FRONT", "BACK", "FACE", "UTILITY_BILL", "SECOND_UTILITY_BILL", "PASSPORT_COVER")
+# Types with two sides: BACK is required when the partner names one of these (SPEC 3.2).
+TWO_SIDED_TYPES = ("ID_CARD", "RESIDENCE_PERMIT", "DRIVER_LICENSE")
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_STEP_NAME_RE = re.compile(r"^[A-Z0-9_]{1,40}$")
+
+
+def _check_country(value: Optional[str], field: str = "country") -> Optional[str]:
+    if value is None:
+        return None
+    code = value.upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def _check_date(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    if not _DATE_RE.match(value):
+        raise ValueError("must be a date in YYYY-MM-DD format")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("is not a real calendar date") from exc
+    return value
+
+
+def _check_url(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    if not (5 <= len(value) <= 2048) or not re.match(r"^https?://[^\s/?#]+", value, re.I):
+        raise ValueError("must be an http(s) URL of 5-2048 characters")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", populate_by_name=True)
+
+
+class TokenRequest(_Strict):
+    """POST /api/v2/token (iDenfy's flat form)."""
+
+    clientId: str = Field(min_length=1, max_length=100)
+    firstName: Optional[str] = Field(None, min_length=1, max_length=100)
+    lastName: Optional[str] = Field(None, min_length=1, max_length=100)
+    dateOfBirth: Optional[str] = None
+    dateOfExpiry: Optional[str] = None
+    dateOfIssue: Optional[str] = None
+    nationality: Optional[str] = None
+    country: Optional[str] = None
+    personalNumber: Optional[str] = Field(None, min_length=1, max_length=100)
+    documentNumber: Optional[str] = Field(None, min_length=1, max_length=100)
+    sex: Optional[Literal["M", "F"]] = None
+    address: Optional[str] = Field(None, max_length=255)
+    documents: Optional[list[DocumentType]] = Field(None, min_length=1, max_length=5)
+    tokenType: Optional[Literal["IDENTIFICATION", "DOCUMENT"]] = None
+    expiryTime: Optional[int] = Field(None, ge=1, le=2_592_000)
+    sessionLength: Optional[int] = Field(None, ge=60, le=3600)
+    successUrl: Optional[str] = None
+    errorUrl: Optional[str] = None
+    unverifiedUrl: Optional[str] = None
+    callbackUrl: Optional[str] = None
+    locale: Optional[str] = None
+    externalRef: Optional[str] = Field(None, max_length=40)
+    additionalSteps: Optional[dict[str, Any]] = None
+    questionnaire: Optional[Any] = None
+    generateDigitString: Optional[bool] = None
+
+    @field_validator("clientId")
+    @classmethod
+    def _ascii(cls, v: str) -> str:
+        if not v.isascii() or not v.isprintable():
+            raise ValueError("must be printable ASCII")
+        return v
+
+    @field_validator("firstName", "lastName")
+    @classmethod
+    def _no_digits(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and (any(c.isdigit() for c in v) or not v.strip()):
+            raise ValueError("must be a name without digits")
+        return v
+
+    @field_validator("dateOfBirth", "dateOfExpiry", "dateOfIssue")
+    @classmethod
+    def _date(cls, v: Optional[str]) -> Optional[str]:
+        return _check_date(v)
+
+    @field_validator("nationality", "country")
+    @classmethod
+    def _country(cls, v: Optional[str]) -> Optional[str]:
+        return _check_country(v)
+
+    @field_validator("successUrl", "errorUrl", "unverifiedUrl", "callbackUrl")
+    @classmethod
+    def _url(cls, v: Optional[str]) -> Optional[str]:
+        return _check_url(v)
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not re.fullmatch(r"[A-Za-z]{2}", v):
+            raise ValueError("must be a 2-letter language code")
+        return v.lower() if v else v
+
+    @field_validator("documents")
+    @classmethod
+    def _unique_documents(cls, v: Optional[list[str]]) -> Optional[list[str]]:
+        return list(dict.fromkeys(v)) if v is not None else v
+
+    @field_validator("additionalSteps")
+    @classmethod
+    def _steps(cls, v: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
+        if v is None:
+            return v
+        for country, by_type in v.items():
+            if country != "ALL":
+                _check_country(country)
+            if not isinstance(by_type, dict):
+                raise ValueError("must map COUNTRY -> DOCUMENT_TYPE -> {STEP: {type}}")
+            for doc_type, steps in by_type.items():
+                if doc_type != "ALL" and doc_type not in DOCUMENT_TYPES:
+                    raise ValueError(f"unknown document type '{doc_type}'")
+                if not isinstance(steps, dict):
+                    raise ValueError("must map COUNTRY -> DOCUMENT_TYPE -> {STEP: {type}}")
+                for name, spec in steps.items():
+                    if not _STEP_NAME_RE.match(name):
+                        raise ValueError(f"step name '{name}' must be A-Z, 0-9 and _")
+                    if not isinstance(spec, dict) or spec.get("type") != "UPLOAD":
+                        raise ValueError(f"step '{name}' must be {{\"type\": \"UPLOAD\"}}")
+        return v
+
+
+class TokenResponse(BaseModel):
+    """201 answer of /token: the request echoed with defaults, plus the new session's handles."""
+
+    message: str
+    authToken: str
+    scanRef: str
+    clientId: str
+    firstName: Optional[str]
+    lastName: Optional[str]
+    dateOfBirth: Optional[str]
+    dateOfExpiry: Optional[str]
+    dateOfIssue: Optional[str]
+    nationality: Optional[str]
+    country: Optional[str]
+    personalNumber: Optional[str]
+    documentNumber: Optional[str]
+    sex: Optional[str]
+    address: Optional[str]
+    documents: list[str]
+    tokenType: str
+    expiryTime: int
+    sessionLength: int
+    successUrl: Optional[str]
+    errorUrl: Optional[str]
+    unverifiedUrl: Optional[str]
+    callbackUrl: Optional[str]
+    locale: str
+    externalRef: Optional[str]
+    additionalSteps: Optional[dict[str, Any]]
+    questionnaire: Optional[Any]
+    generateDigitString: bool
+    digitString: Optional[str]
+    redirectUrl: str
+
+
+class ProcessImages(_Strict):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    FRONT: Optional[str] = None
+    BACK: Optional[str] = None
+    FACE: Optional[str] = None
+    UTILITY_BILL: Optional[str] = None
+    SECOND_UTILITY_BILL: Optional[str] = None
+    PASSPORT_COVER: Optional[str] = None
+
+    def given(self) -> dict[str, str]:
+        return {step: getattr(self, step) for step in IMAGE_STEPS if getattr(self, step)}
+
+
+class ProcessRequest(_Strict):
+    """POST /api/v2/process."""
+
+    authToken: Optional[str] = Field(None, max_length=200)
+    token: Optional[str] = Field(None, max_length=200)
+    country: str
+    documentType: Optional[DocumentType] = None
+    images: ProcessImages
+    skipAnalysis: bool = False
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        return _check_country(v)  # type: ignore[return-value]
+
+
+class ScanRefRequest(_Strict):
+    """Body of /status, /data, /files, /full-status and /delete."""
+
+    scanRef: str = Field(min_length=1, max_length=100)
+
+
+class StatusResponse(BaseModel):
+    status: str
+    autoDocument: Optional[str]
+    autoFace: Optional[str]
+    manualDocument: Optional[str]
+    manualFace: Optional[str]
+    fraudTags: list[str]
+    mismatchTags: list[str]
+    suspicionReasons: list[str]
+    additionalSteps: Optional[dict[str, str]] = None
+    scanRef: str
+    clientId: str
+
+
+class DataResponse(BaseModel):
+    docFirstName: Optional[str]
+    docLastName: Optional[str]
+    docNumber: Optional[str]
+    docPersonalCode: Optional[str]
+    docExpiry: Optional[str]
+    docDob: Optional[str]
+    docDateOfIssue: Optional[str]
+    docType: Optional[str]
+    docSex: Optional[str]
+    docNationality: Optional[str]
+    docIssuingCountry: Optional[str]
+    mrzString: Optional[str]
+
+
+def parse_model(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    """Validate a parsed JSON object; turn the first problem into MISSING_VALUE or BAD_VALUE."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in err["loc"]) or "body"
+        if err["type"] == "missing":
+            raise MissingValue(f"Missing value for field '{field}'") from None
+        reason = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        raise BadValue(f"Bad value for field '{field}': {reason}") from None

@@ -1,0 +1,219 @@
+"""The `openidv` command line (SPEC 2). Each command is a thin shell around the package."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Optional
+
+import click
+
+from openidv.config import get_settings
+
+
+def _print_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("OPENIDV_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@click.group()
+def main() -> None:
+    """openidv: self-hostable identity verification."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not run the queue worker in this process")
+def serve(host: str, port: int, no_worker: bool) -> None:
+    """API, hosted pages and console; with the embedded worker unless --no-worker."""
+    import uvicorn
+
+    _setup_logging()
+    if not os.environ.get("OPENIDV_PUBLIC_URL"):
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        os.environ["OPENIDV_PUBLIC_URL"] = f"http://{shown}:{port}"
+        get_settings.cache_clear()
+    from openidv.api.app import create_app
+
+    app = create_app(embedded_worker=not no_worker)
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5,
+                h11_max_incomplete_event_size=64 * 1024)
+
+
+@main.command()
+@click.option("--concurrency", default=2, show_default=True, type=int, help="Worker threads")
+def worker(concurrency: int) -> None:
+    """A standalone worker for the configured queue."""
+    from huey.consumer import Consumer
+
+    from openidv.jobs import tasks  # noqa: F401 - registers the tasks
+    from openidv.jobs.queue import huey
+    from openidv.store.db import migrate
+
+    _setup_logging()
+    migrate()
+    Consumer(huey, workers=concurrency, worker_type="thread", periodic=True).run()
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    from openidv.store.db import migrate as run_migrations
+
+    run_migrations()
+    click.echo("database is up to date")
+
+
+@main.group()
+def partner() -> None:
+    """Manage partners (API clients)."""
+
+
+@partner.command("create")
+@click.argument("name")
+@click.option("--callback-url", default=None, help="Default webhook URL")
+def partner_create(name: str, callback_url: Optional[str]) -> None:
+    """Create a partner; prints its secrets once."""
+    from openidv.store.db import migrate as run_migrations
+    from openidv.store.db import session_scope
+    from openidv.store.verifications import create_partner
+
+    if callback_url and not callback_url.lower().startswith(("http://", "https://")):
+        raise click.BadParameter("must be an http(s) URL", param_hint="--callback-url")
+    run_migrations()
+    with session_scope() as session:
+        new = create_partner(session, name, get_settings().data_keys(), callback_url)
+    _print_json({"name": new.name, "apiKey": new.apiKey, "apiSecret": new.apiSecret,
+                 "webhookSecret": new.webhookSecret})
+
+
+@partner.command("policy")
+@click.argument("api_key")
+@click.option("--review", type=click.Choice(["automatic", "review_failed", "review_all"]))
+@click.option("--minimum-age", type=click.IntRange(0, 150))
+@click.option("--photo-validation", type=click.Choice(["on", "off"]))
+@click.option("--max-image-mb", type=click.FloatRange(0.1, 20))
+@click.option("--callback-url")
+@click.option("--rate-limit", type=click.IntRange(1, 10_000_000), help="Requests per hour")
+def partner_policy(api_key: str, review, minimum_age, photo_validation, max_image_mb, callback_url, rate_limit) -> None:  # noqa: ANN001
+    """Show or change a partner's policy (by API key)."""
+    from sqlalchemy import select
+
+    from openidv.store.db import session_scope
+    from openidv.store.models import Partner
+
+    with session_scope() as session:
+        p = session.scalar(select(Partner).where(Partner.api_key == api_key))
+        if p is None:
+            raise click.ClickException(f"no partner with API key {api_key}")
+        if review:
+            p.review_policy = review
+        if minimum_age is not None:
+            p.minimum_age = minimum_age
+        if photo_validation:
+            p.photo_validation = photo_validation == "on"
+        if max_image_mb:
+            p.max_image_bytes = int(max_image_mb * 1024 * 1024)
+        if callback_url is not None:
+            p.callback_url = callback_url or None
+        if rate_limit:
+            p.rate_limit_per_hour = rate_limit
+        _print_json({"name": p.name, "review": p.review_policy, "minimumAge": p.minimum_age,
+                     "photoValidation": p.photo_validation, "maxImageBytes": p.max_image_bytes,
+                     "callbackUrl": p.callback_url, "rateLimitPerHour": p.rate_limit_per_hour})
+
+
+@main.group()
+def reviewer() -> None:
+    """Manage review-console users."""
+
+
+@reviewer.command("create")
+@click.argument("email")
+@click.option("--partner-key", default=None, help="Limit the reviewer to this partner (API key)")
+def reviewer_create(email: str, partner_key: Optional[str]) -> None:
+    """Create a console user; prints a generated password once."""
+    import secrets
+
+    from argon2 import PasswordHasher
+    from sqlalchemy import select
+
+    from openidv.store.db import migrate as run_migrations
+    from openidv.store.db import session_scope
+    from openidv.store.models import Partner, Reviewer
+
+    if "@" not in email or len(email) > 254:
+        raise click.BadParameter("must be an e-mail address", param_hint="EMAIL")
+    run_migrations()
+    password = secrets.token_urlsafe(15)
+    with session_scope() as session:
+        if session.scalar(select(Reviewer).where(Reviewer.email == email.lower())):
+            raise click.ClickException(f"reviewer {email} already exists")
+        partner_id = None
+        if partner_key:
+            p = session.scalar(select(Partner).where(Partner.api_key == partner_key))
+            if p is None:
+                raise click.ClickException(f"no partner with API key {partner_key}")
+            partner_id = p.id
+        session.add(Reviewer(email=email.lower(), password_hash=PasswordHasher().hash(password),
+                             partner_id=partner_id))
+    _print_json({"email": email.lower(), "password": password,
+                 "role": "reviewer" if partner_key else "operator"})
+
+
+@main.command()
+@click.option("--front", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--back", type=click.Path(exists=True, dir_okay=False))
+@click.option("--face", type=click.Path(exists=True, dir_okay=False))
+@click.option("--country", default=None, help="Declared issuing country (alpha-2)")
+@click.option("--document-type", default=None,
+              type=click.Choice(["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER"]))
+def verify(front: str, back: Optional[str], face: Optional[str], country: Optional[str], document_type: Optional[str]) -> None:
+    """Run the whole pipeline on image files, no server; print the full-status JSON."""
+    from openidv.pipeline.images import ImageRejected, read_image_file
+    from openidv.pipeline.local import verify_images
+
+    paths = {"FRONT": front, "BACK": back, "FACE": face}
+    try:
+        images = {step: read_image_file(p) for step, p in paths.items() if p}
+    except ImageRejected as exc:
+        raise click.ClickException(str(exc)) from None
+    _print_json(verify_images(images, country=country.upper() if country else None,
+                              document_type=document_type))
+
+
+@main.command("compare-faces")
+@click.argument("a", type=click.Path(exists=True, dir_okay=False))
+@click.argument("b", type=click.Path(exists=True, dir_okay=False))
+def compare_faces_command(a: str, b: str) -> None:
+    """Similarity of the faces on two images, and the face result code."""
+    from openidv.pipeline.face import compare_faces
+    from openidv.pipeline.images import read_image_file
+
+    result = compare_faces(read_image_file(a), read_image_file(b))
+    _print_json({"similarity": result.similarity, "result": result.result})
+
+
+@main.command("check-liveness")
+@click.argument("image", type=click.Path(exists=True, dir_okay=False))
+def check_liveness_command(image: str) -> None:
+    """Presentation-attack check of a selfie: LIVE, FAKE_FACE or FACE_UNCERTAIN."""
+    from openidv.pipeline.images import read_image_file
+    from openidv.pipeline.liveness import check_liveness
+
+    result = check_liveness(read_image_file(image))
+    _print_json({"result": result.result, "score": result.score})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The verification pipeline: pure functions from images to typed results (no database, no HTTP)."""

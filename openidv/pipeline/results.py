@@ -1,0 +1,99 @@
+"""Typed results that flow between the pipeline stages, the decision and the store.
+
+Every stage returns a frozen dataclass that says what it found *and how* (``method``,
+``scores``, ``notes``), so the decision and a reviewer can show why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+# A box in image pixel coordinates: (x, y, width, height).
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class MrzData:
+    """Fields read from a machine-readable zone (ICAO 9303), after repair and checks.
+
+    Dates are ISO ``YYYY-MM-DD`` strings (century resolved with the ICAO rules);
+    countries are the 3-letter codes as printed (``D`` for Germany, ``UTO`` …) plus the
+    alpha-2 code where one exists.
+    """
+
+    format: str  # TD1, TD2, TD3, MRVA, MRVB
+    lines: tuple[str, ...]
+    document_code: str  # first two characters, e.g. "P<", "ID", "V<"
+    document_type: Optional[str]  # PASSPORT, ID_CARD, RESIDENCE_PERMIT, DRIVER_LICENSE, OTHER
+    issuing_code: str  # 3 letters as printed
+    issuing_country: Optional[str]  # alpha-2
+    surname: str
+    given_names: str
+    document_number: str
+    nationality_code: str
+    nationality: Optional[str]  # alpha-2
+    date_of_birth: Optional[str]
+    sex: str  # M, F or < (unspecified)
+    date_of_expiry: Optional[str]
+    personal_number: str
+    optional_data: str
+    check_digits: dict[str, bool]  # field name -> check digit verified
+    # Fields without a check digit that two independent readings did not agree on.
+    unconfirmed_fields: tuple[str, ...] = ()
+    method: str = ""
+
+    @property
+    def all_check_digits_valid(self) -> bool:
+        return all(self.check_digits.values())
+
+    @property
+    def mrz_string(self) -> str:
+        return "".join(self.lines)
+
+
+@dataclass(frozen=True)
+class VisualZoneData:
+    """Text read from the printed (non-MRZ) part of the document, as far as it was found."""
+
+    surname: Optional[str] = None
+    given_names: Optional[str] = None
+    document_number: Optional[str] = None
+    date_of_birth: Optional[str] = None
+    date_of_expiry: Optional[str] = None
+    date_of_issue: Optional[str] = None
+    raw_text: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """The document half of the pipeline: one ``document_validity`` code and what was read."""
+
+    validity: str  # one code of the document vocabulary (seed 003)
+    document_type: Optional[str] = None  # detected type: PASSPORT, ID_CARD, ...
+    issuing_country: Optional[str] = None  # alpha-2
+    mrz: Optional[MrzData] = None
+    visual: Optional[VisualZoneData] = None
+    # Where the document portrait is, in which image ("FRONT" or "BACK"), for the face stage.
+    portrait_image: Optional[str] = None
+    portrait_box: Optional[Box] = None
+    # True when the automatic reading is uncertain and a human should look.
+    needs_review: bool = False
+    review_reasons: tuple[str, ...] = ()
+    method: str = ""
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """The face half of the pipeline: one face vocabulary code and the evidence for it."""
+
+    result: str  # FACE_MATCH, FACE_MISMATCH, NO_FACE_FOUND, ... (seed 003)
+    similarity: Optional[float] = None  # 0..1, higher = more alike
+    distance: Optional[float] = None  # embedding distance behind the similarity
+    liveness: Optional[str] = None  # LIVE, FAKE_FACE, FACE_UNCERTAIN
+    liveness_score: Optional[float] = None
+    document_face_found: Optional[bool] = None
+    selfie_embedding: Optional[tuple[float, ...]] = None  # for duplicate-face search
+    method: str = ""
+    scores: dict[str, float] = field(default_factory=dict)

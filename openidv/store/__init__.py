@@ -1,0 +1,1 @@
+"""Persistence: database models and sessions, migrations, the encrypted file store."""

@@ -1,0 +1,102 @@
+"""Database engine and sessions, and applying migrations (Alembic) at start-up."""
+
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+from importlib import resources
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from openidv.config import Settings, get_settings
+
+
+def make_engine(settings: Settings) -> Engine:
+    url = settings.resolved_database_url
+    if url.startswith("sqlite"):
+        settings.home.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            # WAL lets readers work while the worker writes; busy_timeout waits for the lock
+            # instead of failing under concurrent /process calls.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+@functools.lru_cache(maxsize=1)
+def get_engine() -> Engine:
+    return make_engine(get_settings())
+
+
+@functools.lru_cache(maxsize=1)
+def _session_factory() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A unit of work: committed when the block ends, rolled back on any exception."""
+    session = _session_factory()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(settings: Settings | None = None) -> AlembicConfig:
+    settings = settings or get_settings()
+    cfg = AlembicConfig()
+    cfg.set_main_option(
+        "script_location", str(resources.files("openidv.store") / "migrations")
+    )
+    cfg.set_main_option("sqlalchemy.url", settings.resolved_database_url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(settings: Settings | None = None) -> None:
+    """Bring the database schema to the newest migration (safe to run concurrently on PostgreSQL)."""
+    settings = settings or get_settings()
+    if settings.is_sqlite:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(settings), "head")
+
+
+# Side effects outside the database (files on disk) that must follow the transaction's fate.
+def on_commit(session: Session, action) -> None:  # noqa: ANN001
+    session.info.setdefault("after_commit", []).append(action)
+
+
+def on_rollback(session: Session, action) -> None:  # noqa: ANN001
+    session.info.setdefault("after_rollback", []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    session.info.pop("after_rollback", None)
+    for action in session.info.pop("after_commit", []):
+        action()
+
+
+@event.listens_for(Session, "after_rollback")
+def _run_after_rollback(session: Session) -> None:
+    session.info.pop("after_commit", None)
+    for action in session.info.pop("after_rollback", []):
+        action()

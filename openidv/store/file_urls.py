@@ -1,0 +1,33 @@
+"""Signed, expiring URLs for stored images (SPEC 8): /files/<signed-token>, valid 1 hour."""
+
+from __future__ import annotations
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from openidv.config import Settings
+from openidv.store.crypto import derive_key
+
+FILE_URL_TTL_SECONDS = 3600  # SPEC 8 and seed 004: pre-signed URLs valid 1 hour
+
+
+class FileUrlInvalid(Exception):
+    """The signed token was changed or has expired."""
+
+
+class FileUrlSigner:
+    def __init__(self, settings: Settings) -> None:
+        key = derive_key(settings.data_keys()[0], "openidv file urls v1")
+        self._serializer = URLSafeTimedSerializer(key, salt="openidv-files")
+        self._base = settings.base_url()
+
+    def url(self, file_id: int, base: str | None = None) -> str:
+        return f"{(base or self._base).rstrip('/')}/files/{self._serializer.dumps(file_id)}"
+
+    def file_id(self, token: str) -> int:
+        try:
+            value = self._serializer.loads(token, max_age=FILE_URL_TTL_SECONDS)
+        except (SignatureExpired, BadSignature) as exc:
+            raise FileUrlInvalid(str(exc)) from exc
+        if not isinstance(value, int):
+            raise FileUrlInvalid("malformed file token")
+        return value

@@ -1,0 +1,191 @@
+"""Database tables (SQLAlchemy 2). One row per verification holds its token, results and state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Partner(Base):
+    """A business using the API. Secrets are kept as hashes; the webhook secret encrypted."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    api_key: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    api_secret_hash: Mapped[str] = mapped_column(String(128))
+    # The webhook secret signs payloads, so it must be recoverable: stored AES-GCM encrypted.
+    webhook_secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    callback_url: Mapped[Optional[str]] = mapped_column(String(2048))
+    success_url: Mapped[Optional[str]] = mapped_column(String(2048))
+    error_url: Mapped[Optional[str]] = mapped_column(String(2048))
+    unverified_url: Mapped[Optional[str]] = mapped_column(String(2048))
+    # Policy (SPEC 6): "automatic" | "review_failed" | "review_all".
+    review_policy: Mapped[str] = mapped_column(String(20), default="automatic")
+    minimum_age: Mapped[Optional[int]] = mapped_column(Integer)
+    photo_validation: Mapped[bool] = mapped_column(Boolean, default=True)
+    max_image_bytes: Mapped[Optional[int]] = mapped_column(Integer)
+    rate_limit_per_hour: Mapped[Optional[int]] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Verification(Base):
+    """A verification session: created with its token, filled by the pipeline and reviewers."""
+
+    __tablename__ = "verifications"
+    __table_args__ = (
+        Index("ix_verifications_partner_client", "partner_id", "client_id"),
+        Index("ix_verifications_status_expires", "status", "token_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scan_ref: Mapped[str] = mapped_column(String(36), unique=True, index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(100))
+    external_ref: Mapped[Optional[str]] = mapped_column(String(40))
+    # The auth token is a bearer credential: only its SHA-256 is stored.
+    auth_token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    digit_string: Mapped[Optional[str]] = mapped_column(String(8), index=True)
+    token_type: Mapped[str] = mapped_column(String(20))
+    token_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # The token request as echoed back at creation (personal data given by the partner).
+    token_request: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    status: Mapped[str] = mapped_column(String(20), default="ACTIVE", index=True)
+    platform: Mapped[Optional[str]] = mapped_column(String(10))
+    country: Mapped[Optional[str]] = mapped_column(String(2))
+    document_type: Mapped[Optional[str]] = mapped_column(String(30))
+    attempt_count: Mapped[int] = mapped_column(Integer, default=1)
+
+    start_time: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    finish_time: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    review_time: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # Set when a worker takes the job; a job older than the lease is run again (crash safety).
+    processing_since: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    processing_runs: Mapped[int] = mapped_column(Integer, default=0)
+
+    auto_document: Mapped[Optional[str]] = mapped_column(String(30))
+    auto_face: Mapped[Optional[str]] = mapped_column(String(30))
+    manual_document: Mapped[Optional[str]] = mapped_column(String(30))
+    manual_face: Mapped[Optional[str]] = mapped_column(String(30))
+    fraud_tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    mismatch_tags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    suspicion_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    face_similarity: Mapped[Optional[float]] = mapped_column(Float)
+    # doc_* and mrz_* fields read from the document (keys as in full-status).
+    document_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    manual_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Why the decision is what it is: which checks decided, with their scores.
+    decision_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    additional_steps: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    # Incremented on every state change; reviewers' updates are conditional on it.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    deleted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    partner: Mapped[Partner] = relationship()
+    files: Mapped[list["StoredFile"]] = relationship(back_populates="verification")
+
+
+class StoredFile(Base):
+    """One uploaded image, encrypted at rest (the bytes live in the file store)."""
+
+    __tablename__ = "files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    verification_id: Mapped[int] = mapped_column(ForeignKey("verifications.id"), index=True)
+    step: Mapped[str] = mapped_column(String(40))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    deleted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    verification: Mapped[Verification] = relationship(back_populates="files")
+
+
+class FileBlob(Base):
+    """Encrypted image bytes, for the scale-out mode where every machine reaches the database."""
+
+    __tablename__ = "file_blobs"
+
+    storage_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class WebhookDelivery(Base):
+    """One webhook to send (an outbox row written with the result it reports)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhooks_pending", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    verification_id: Mapped[int] = mapped_column(ForeignKey("verifications.id"), index=True)
+    event: Mapped[str] = mapped_column(String(20))  # automatic | manual | expired
+    url: Mapped[str] = mapped_column(String(2048))
+    final: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The body as of the event (file URLs are added fresh at each attempt, they expire).
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # "pending" until a 2xx answer ("delivered") or the retry window closes ("failed").
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    delivered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    attempt_log: Mapped[list["WebhookAttempt"]] = relationship(
+        back_populates="delivery", order_by="WebhookAttempt.id"
+    )
+
+
+class WebhookAttempt(Base):
+    """Every try to deliver a webhook, kept for the partner's and the reviewer's eyes."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    attempted_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    status_code: Mapped[Optional[int]] = mapped_column(Integer)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    duration_ms: Mapped[Optional[int]] = mapped_column(Integer)
+
+    delivery: Mapped[WebhookDelivery] = relationship(back_populates="attempt_log")
+
+
+class Reviewer(Base):
+    """A console user. Password stored with argon2. No partner = operator (sees all)."""
+
+    __tablename__ = "reviewers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    partner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("partners.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+

@@ -1,0 +1,1 @@
+"""Signed webhooks to partners (SPEC 7): payload signing, SSRF-safe delivery, retry schedule."""
