@@ -56,13 +56,14 @@ def worker(concurrency: int) -> None:
     """A standalone worker for the configured queue."""
     from huey.consumer import Consumer
 
-    from openidv.jobs import tasks  # noqa: F401 - registers the tasks
     from openidv.jobs.queue import huey
+    from openidv.jobs.tasks import Sweeper
     from openidv.store.db import migrate
 
     _setup_logging()
     migrate()
-    Consumer(huey, workers=concurrency, worker_type="thread", periodic=True).run()
+    Sweeper(get_settings().sweep_interval_seconds).start()
+    Consumer(huey, workers=concurrency, worker_type="thread", periodic=False).run()
 
 
 @main.command()

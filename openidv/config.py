@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(
         300, description="A job not finished this long after it started is run again"
     )
-    sweep_interval_seconds: int = Field(
+    sweep_interval_seconds: float = Field(
         30, description="How often the worker looks for expired tokens and lost jobs"
     )
     worker_concurrency: int = Field(2, description="Worker threads of the embedded worker")

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# In-process tests get their own data directory; servers started by tests get their own too.
+os.environ["OPENIDV_HOME"] = tempfile.mkdtemp(prefix="openidv-test-home-")
+for _name in [k for k in os.environ if k.startswith("OPENIDV_") and k not in ("OPENIDV_HOME", "OPENIDV_TEST_DATA", "OPENIDV_TEST_SKIP_SCALEOUT", "OPENIDV_TEST_POSTGRES", "OPENIDV_TEST_REDIS")]:
+    del os.environ[_name]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

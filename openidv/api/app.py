@@ -37,15 +37,15 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True) ->
             from openidv.store.db import migrate
 
             migrate(settings)
-        consumer = None
+        stop_worker = None
         if embedded_worker:
-            consumer = start_embedded_worker(settings.worker_concurrency)
+            stop_worker = start_embedded_worker(settings.worker_concurrency, settings.sweep_interval_seconds)
         app.state.ready = True
         try:
             yield
         finally:
-            if consumer is not None:
-                consumer.stop(graceful=True)
+            if stop_worker is not None:
+                stop_worker()
 
     app = FastAPI(
         title="openidv",
@@ -101,11 +101,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(InternalError(f"Internal error; request id {request_id}"))
 
 
-def start_embedded_worker(concurrency: int):  # noqa: ANN201
-    """Run the queue consumer inside this process (the embedded mode's single command)."""
-    from openidv.jobs import tasks  # noqa: F401 - registers the tasks
-    from openidv.jobs.queue import EmbeddedConsumer, huey
+def start_embedded_worker(concurrency: int, sweep_interval: float):  # noqa: ANN201
+    """Run the queue consumer inside this process (the embedded mode's single command).
 
-    consumer = EmbeddedConsumer(huey, workers=concurrency, worker_type="thread", periodic=True)
+    Returns a function that stops it gracefully."""
+    from openidv.jobs.queue import EmbeddedConsumer, huey
+    from openidv.jobs.tasks import Sweeper
+
+    consumer = EmbeddedConsumer(huey, workers=concurrency, worker_type="thread", periodic=False)
     consumer.start()
-    return consumer
+    sweeper = Sweeper(sweep_interval)
+    sweeper.start()
+
+    def stop() -> None:
+        sweeper.stop()
+        consumer.stop(graceful=True)
+
+    return stop

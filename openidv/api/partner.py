@@ -14,7 +14,6 @@ from starlette.responses import JSONResponse, Response
 from openidv.api import schemas
 from openidv.api.auth import PartnerContext, authenticate
 from openidv.api.errors import (
-    ALL_ERRORS,
     BadValue,
     ErrorBody,
     MissingValue,
@@ -35,6 +34,7 @@ from openidv.store.verifications import (
     TokenProblem,
     create_verification,
     delete_verification,
+    expire_if_due,
     find_verification,
     live_files,
     start_processing,
@@ -230,7 +230,14 @@ def _lookup(partner_id: int, scan_ref: str, shape) -> Any:  # noqa: ANN001
         verification = find_verification(session, partner_id, scan_ref)
         if verification is None:
             raise NotFound(f"Verification '{scan_ref}' was not found")
-        return shape(session, verification)
+        # An unused token past its expiry reads as EXPIRED at once, not at the next sweep.
+        hook = expire_if_due(session, verification)
+        result = shape(session, verification)
+    if hook:
+        from openidv.jobs.tasks import deliver_webhook
+
+        deliver_webhook(hook)
+    return result
 
 
 def _retrieval_route(path: str, summary: str, response_model: Any, shape) -> None:  # noqa: ANN001

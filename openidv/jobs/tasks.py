@@ -1,7 +1,7 @@
 """The queue's tasks. Each is idempotent: running one twice (after a crash) changes nothing.
 
 A Huey task is removed from the queue when a worker takes it, so a worker killed mid-job
-would lose it; the periodic sweep is what makes a job "acknowledged only after its results
+would lose it; the sweep (a thread beside every consumer) is what makes a job "acknowledged only after its results
 are committed": any started verification without results after the lease is queued again,
 and so is any webhook still pending past its next attempt time.
 """
@@ -11,17 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from huey import crontab
+import threading
+
 from sqlalchemy import and_, or_, select, update
 
 from openidv.config import get_settings
 from openidv.jobs.processing import process_verification_job
 from openidv.jobs.queue import huey
 from openidv.store.db import session_scope
-from openidv.store.files import make_file_store
 from openidv.store.file_urls import FileUrlSigner
 from openidv.store.models import Partner, Verification, WebhookAttempt, WebhookDelivery, utcnow
-from openidv.store.verifications import add_webhook, expire_unused_tokens, live_files, webhook_secret
+from openidv.store.verifications import expire_unused_tokens, live_files, webhook_secret
 from openidv.webhooks.delivery import (
     RETRY_DELAYS,
     RETRY_WINDOW_SECONDS,
@@ -108,9 +108,27 @@ def send_webhook_attempt(delivery_id: int) -> int | None:
         return delay
 
 
-@huey.periodic_task(crontab(minute="*"))
-def sweep() -> None:
-    run_sweep()
+class Sweeper(threading.Thread):
+    """Runs `run_sweep` every OPENIDV_SWEEP_INTERVAL_SECONDS beside each queue consumer.
+
+    Every worker runs one; the sweep is idempotent (conditional updates, claimed webhooks),
+    so several at once only cost a few queries.
+    """
+
+    def __init__(self, interval: float) -> None:
+        super().__init__(name="openidv-sweeper", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                run_sweep()
+            except Exception:  # noqa: BLE001 - a failed sweep is retried at the next tick
+                log.exception("sweep failed")
+
+    def stop(self) -> None:
+        self.stopped.set()
 
 
 def run_sweep() -> dict[str, int]:
@@ -120,12 +138,7 @@ def run_sweep() -> dict[str, int]:
     lease = dt.timedelta(seconds=settings.job_lease_seconds)
     with session_scope() as session:
         expired = expire_unused_tokens(session, now)
-        expired_hooks = []
-        for vid in expired:
-            v = session.get(Verification, vid)
-            hook = add_webhook(session, v, v.partner, "expired", final=True)
-            if hook:
-                expired_hooks.append(hook)
+        expired_hooks = [h for h in expired if h]
     with session_scope() as session:
         lost_jobs = list(
             session.scalars(

@@ -301,29 +301,35 @@ def delete_verification(session: Session, verification: Verification, files: Enc
 
 
 def expire_unused_tokens(session: Session, now: Optional[dt.datetime] = None) -> list[int]:
-    """Move verifications whose unused token has expired to EXPIRED; returns their ids."""
+    """Move verifications whose unused token has expired to EXPIRED; returns webhook ids."""
     now = now or utcnow()
-    ids = list(
-        session.scalars(
-            select(Verification.id).where(
-                Verification.status == "ACTIVE",
-                Verification.token_used.is_(False),
-                Verification.token_expires_at <= now,
-            ).limit(500)
-        )
+    due = session.scalars(
+        select(Verification).where(
+            Verification.status == "ACTIVE",
+            Verification.token_used.is_(False),
+            Verification.token_expires_at <= now,
+        ).limit(500)
     )
-    expired = []
-    for vid in ids:
-        result = session.execute(
-            update(Verification)
-            .where(
-                Verification.id == vid,
-                Verification.status == "ACTIVE",
-                Verification.token_used.is_(False),
-            )
-            .values(status="EXPIRED", finish_time=now, version=Verification.version + 1)
-            .execution_options(synchronize_session=False)
+    hooks = [expire_if_due(session, v, now) for v in list(due)]
+    return [h for h in hooks if h is not None]
+
+
+def expire_if_due(session: Session, verification: Verification, now: Optional[dt.datetime] = None) -> Optional[int]:
+    """EXPIRED (and its webhook) for an unused token past its expiry; the webhook id, if any."""
+    now = now or utcnow()
+    if verification.status != "ACTIVE" or verification.token_used or verification.token_expires_at > now:
+        return None
+    result = session.execute(
+        update(Verification)
+        .where(
+            Verification.id == verification.id,
+            Verification.status == "ACTIVE",
+            Verification.token_used.is_(False),
         )
-        if result.rowcount == 1:
-            expired.append(vid)
-    return expired
+        .values(status="EXPIRED", finish_time=now, version=Verification.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    session.refresh(verification)
+    return add_webhook(session, verification, verification.partner, "expired", final=True) or 0

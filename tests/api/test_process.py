@@ -333,3 +333,21 @@ def test_webhook_retries_after_failure(service, partner, receiver, real_images):
         time.sleep(0.5)
     assert len(hooks) >= 2, "the failed webhook was not retried"
     assert json.loads(hooks[0].body)["scanRef"] == json.loads(hooks[1].body)["scanRef"] == scan_ref
+
+
+def test_unused_token_expires_and_its_webhook_is_sent(service, partner, receiver):
+    with service.client(partner) as c:
+        created = new_token(c, expiryTime=1)
+        time.sleep(1.5)
+        status = c.post("/api/v2/status", json={"scanRef": created["scanRef"]}).json()
+    assert status["status"] == "EXPIRED"
+    hook = receiver.wait_for(lambda h: h.json()["scanRef"] == created["scanRef"], timeout=30)[0]
+    assert hook.json()["status"]["overall"] == "EXPIRED" and hook.json()["final"] is True
+
+
+def test_expiry_is_noticed_without_anyone_asking(service, partner, receiver):
+    """The worker's sweep expires tokens by itself (SPEC 7: webhook within about 2 minutes)."""
+    with service.client(partner) as c:
+        created = new_token(c, expiryTime=1)
+    hook = receiver.wait_for(lambda h: h.json()["scanRef"] == created["scanRef"], timeout=150)[0]
+    assert hook.json()["status"]["overall"] == "EXPIRED"

@@ -1,0 +1,59 @@
+"""Decoding untrusted images: formats, EXIF orientation, truncation, pixel bombs."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from openidv.pipeline.images import ImageRejected, decode_image, inspect_image
+
+
+def encode(img: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def test_exif_orientation_is_applied():
+    img = Image.new("RGB", (200, 100), (255, 0, 0))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    decoded = decode_image(encode(img, "JPEG", exif=exif))
+    assert decoded.shape[:2] == (200, 100)
+
+
+def test_colour_order_is_bgr():
+    decoded = decode_image(encode(Image.new("RGB", (10, 10), (255, 0, 0)), "PNG"))
+    assert tuple(decoded[0, 0]) == (0, 0, 255)
+
+
+@pytest.mark.parametrize("data", [b"", b"hello", b"%PDF-1.7\n", b"<svg/>", b"GIF89a" + b"\0" * 50])
+def test_non_images_are_rejected(data):
+    with pytest.raises(ImageRejected):
+        decode_image(data)
+
+
+def test_gif_and_webp_are_not_accepted():
+    with pytest.raises(ImageRejected, match="not accepted"):
+        decode_image(encode(Image.new("RGB", (10, 10)), "GIF"))
+
+
+def test_truncated_jpeg_is_rejected():
+    data = encode(Image.fromarray(np.random.default_rng(0).integers(0, 255, (300, 300, 3), dtype=np.uint8)), "JPEG")
+    with pytest.raises(ImageRejected):
+        decode_image(data[: len(data) // 2])
+
+
+def test_pixel_bomb_is_rejected_from_the_header():
+    bomb = encode(Image.new("1", (12000, 10000)), "PNG")  # 120 MP, tiny file
+    assert len(bomb) < 1_000_000
+    with pytest.raises(ImageRejected, match="megapixels"):
+        inspect_image(bomb)
+
+
+def test_reduced_decode_keeps_aspect():
+    data = encode(Image.new("RGB", (4000, 3000), (10, 20, 30)), "JPEG")
+    assert decode_image(data, max_side=1000).shape == (750, 1000, 3)

@@ -1,0 +1,54 @@
+"""AES-GCM at rest, key rotation, and signed file URLs."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from openidv.config import Settings
+from openidv.store import crypto
+from openidv.store.file_urls import FileUrlInvalid, FileUrlSigner
+
+
+def test_round_trip_and_tamper_detection():
+    key = os.urandom(32)
+    blob = crypto.encrypt(b"image bytes", [key], b"aad")
+    assert b"image bytes" not in blob
+    assert crypto.decrypt(blob, [key], b"aad") == b"image bytes"
+    with pytest.raises(crypto.DecryptionFailed):
+        crypto.decrypt(blob[:-1] + bytes([blob[-1] ^ 1]), [key], b"aad")
+    with pytest.raises(crypto.DecryptionFailed):
+        crypto.decrypt(blob, [key], b"other aad")
+    with pytest.raises(crypto.DecryptionFailed):
+        crypto.decrypt(blob, [os.urandom(32)], b"aad")
+
+
+def test_old_key_still_opens_old_data_after_rotation():
+    old, new = os.urandom(32), os.urandom(32)
+    blob = crypto.encrypt(b"kept", [old])
+    assert crypto.decrypt(blob, [new, old]) == b"kept"
+    assert crypto.encrypt(b"x", [new, old])[1:5] == crypto._key_id(new)
+
+
+def test_secret_hash_is_not_the_secret():
+    h = crypto.hash_secret("s3cret")
+    assert "s3cret" not in h and crypto.secret_matches("s3cret", h) and not crypto.secret_matches("s3cre", h)
+
+
+def test_signed_file_url_rejects_tampering_and_expiry(tmp_path, monkeypatch):
+    signer = FileUrlSigner(Settings(home=tmp_path, public_url="http://x"))
+    url = signer.url(42)
+    token = url.rsplit("/", 1)[1]
+    assert signer.file_id(token) == 42
+    with pytest.raises(FileUrlInvalid):
+        signer.file_id(token[:-1] + ("A" if token[-1] != "A" else "B"))
+    other = FileUrlSigner(Settings(home=tmp_path / "other", public_url="http://x"))
+    with pytest.raises(FileUrlInvalid):
+        other.file_id(token)
+    import itsdangerous.timed
+
+    real_time = itsdangerous.timed.time.time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 3601)
+    with pytest.raises(FileUrlInvalid):
+        signer.file_id(token)
