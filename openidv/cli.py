@@ -134,6 +134,37 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
                      "callbackUrl": p.callback_url, "rateLimitPerHour": p.rate_limit_per_hour})
 
 
+@partner.command("blocklist")
+@click.argument("api_key")
+@click.argument("action", type=click.Choice(["add", "remove", "list"]))
+@click.argument("numbers", nargs=-1)
+def partner_blocklist(api_key: str, action: str, numbers: tuple[str, ...]) -> None:
+    """Add, remove or list blocked document numbers (DATA_IN_BLACKLIST)."""
+    from sqlalchemy import delete, select
+
+    from openidv.store.db import session_scope
+    from openidv.store.fraud import document_number_key
+    from openidv.store.models import BlockedDocument, Partner
+
+    with session_scope() as session:
+        p = session.scalar(select(Partner).where(Partner.api_key == api_key))
+        if p is None:
+            raise click.ClickException(f"no partner with API key {api_key}")
+        keys = [k for k in (document_number_key(n) for n in numbers) if k]
+        if action == "add":
+            for key in keys:
+                if session.get(BlockedDocument, (p.id, key)) is None:
+                    session.add(BlockedDocument(partner_id=p.id, document_number_key=key))
+        elif action == "remove" and keys:
+            session.execute(delete(BlockedDocument).where(
+                BlockedDocument.partner_id == p.id, BlockedDocument.document_number_key.in_(keys)))
+        session.flush()
+        listed = session.scalars(select(BlockedDocument.document_number_key)
+                                 .where(BlockedDocument.partner_id == p.id)
+                                 .order_by(BlockedDocument.document_number_key))
+        _print_json({"blocked": list(listed)})
+
+
 @main.group()
 def reviewer() -> None:
     """Manage review-console users."""

@@ -26,6 +26,7 @@ from openidv.api.photo_validation import validate_photos
 from openidv.api.request_body import read_json_object
 from openidv.api.views import data_view, full_status_view, status_view
 from openidv.config import get_settings
+from openidv.pipeline.run import additional_step_names
 from openidv.store.db import session_scope
 from openidv.store.file_urls import FileUrlSigner
 from openidv.store.files import make_file_store
@@ -159,6 +160,10 @@ async def process(request: Request, partner: PartnerContext = Depends(partner_de
         raise BadValue(f"Bad value for field 'documentType': {document_type} is not allowed by this token")
 
     given = req.images.given()
+    extra_steps = set(given) - set(schemas.IMAGE_STEPS)
+    allowed_extra = set(additional_step_names(token_info["additionalSteps"], req.country, document_type))
+    for step in sorted(extra_steps - allowed_extra):
+        raise BadValue(f"Bad value for field 'images.{step}': not an image step of this token")
     for step in _required_steps(token_info["tokenType"], document_type):
         if step not in given:
             raise MissingValue(f"No image provided for step '{step}'")
@@ -203,6 +208,7 @@ def _check_token(partner_id: int, token: str) -> dict[str, Any]:
         return {
             "tokenType": verification.token_type,
             "documents": verification.token_request.get("documents") or ALL_DOCUMENT_TYPES,
+            "additionalSteps": verification.token_request.get("additionalSteps"),
         }
 
 

@@ -11,7 +11,7 @@ import re
 from typing import Any, Literal, Optional
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from openidv.api.errors import BadValue, MissingValue
 
@@ -187,7 +187,10 @@ class TokenResponse(BaseModel):
 
 
 class ProcessImages(_Strict):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    """The images by step. Besides the standard steps, a token's own additional UPLOAD steps
+    (seed 004) may be sent under their names; the route checks those against the token."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
 
     FRONT: Optional[str] = None
     BACK: Optional[str] = None
@@ -196,8 +199,19 @@ class ProcessImages(_Strict):
     SECOND_UTILITY_BILL: Optional[str] = None
     PASSPORT_COVER: Optional[str] = None
 
+    @model_validator(mode="after")
+    def _extra_steps(self) -> "ProcessImages":
+        for name, value in (self.model_extra or {}).items():
+            if not _STEP_NAME_RE.match(name):
+                raise ValueError(f"'{name}' is not an image step")
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"image for step '{name}' must be a base64 string")
+        return self
+
     def given(self) -> dict[str, str]:
-        return {step: getattr(self, step) for step in IMAGE_STEPS if getattr(self, step)}
+        standard = {step: getattr(self, step) for step in IMAGE_STEPS if getattr(self, step)}
+        extra = {name: value for name, value in (self.model_extra or {}).items() if value}
+        return {**standard, **extra}
 
 
 class ProcessRequest(_Strict):

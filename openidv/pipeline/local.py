@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Optional
 
 import numpy as np
 
 from openidv.api.views import full_status_view
-from openidv.pipeline.run import analyse
+from openidv.pipeline.run import analyse_images, conclude
 from openidv.store.models import Verification, utcnow
 
 
@@ -17,9 +16,10 @@ def verify_images(
 ) -> dict[str, Any]:
     started = utcnow()
     token_type = "IDENTIFICATION" if "FACE" in images else "DOCUMENT"
-    analysis = analyse(
+    analysed = analyse_images(
         images, token_type=token_type, declared_country=country, declared_type=document_type
     )
+    analysis = conclude(analysed, token_type=token_type, token_request={})
     # An unsaved row, so the output is built by exactly the code the API uses.
     record = Verification(
         scan_ref="local",
@@ -28,7 +28,7 @@ def verify_images(
         token_request={"country": country},
         status=analysis.decision.status,
         country=country or analysis.document.issuing_country,
-        document_type=document_type or analysis.detected_type,
+        document_type=document_type or analysis.images.detected_type,
         attempt_count=1,
         start_time=started,
         finish_time=utcnow(),
@@ -37,7 +37,7 @@ def verify_images(
         fraud_tags=list(analysis.fraud_tags),
         mismatch_tags=list(analysis.mismatch_tags),
         suspicion_reasons=list(analysis.suspicion_reasons),
-        document_data=analysis.document_data,
+        document_data=analysis.images.document_data,
         manual_data={},
     )
     return full_status_view(record)

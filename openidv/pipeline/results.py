@@ -95,5 +95,6 @@ class FaceResult:
     liveness_score: Optional[float] = None
     document_face_found: Optional[bool] = None
     selfie_embedding: Optional[tuple[float, ...]] = None  # for duplicate-face search
+    document_embedding: Optional[tuple[float, ...]] = None  # the document portrait's, likewise
     method: str = ""
     scores: dict[str, float] = field(default_factory=dict)

@@ -1,53 +1,101 @@
-"""The whole pipeline as one pure function: decoded images in, typed analysis out.
+"""The whole pipeline as pure functions: decoded images in, typed analysis out.
 
-Used by the worker (jobs/processing.py) and by `openidv verify`. No database, no HTTP.
+`analyse_images` runs the document and face steps (SPEC 5.1, 5.2); `conclude` adds the
+tags and takes the decision (SPEC 6). The worker (jobs/processing.py) runs the checks
+across verifications between the two; `openidv verify` calls both directly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Optional
+from dataclasses import dataclass, replace
+from typing import Any, Mapping, Optional
 
 import numpy as np
 
 from openidv.pipeline.decision import Decision, Reason, decide
+from openidv.pipeline.mismatch import mismatch_tags
 from openidv.pipeline.results import DocumentResult, FaceResult
+
+DOCUMENT_STEPS = ("FRONT", "BACK")
+
+
+@dataclass(frozen=True)
+class ImageAnalysis:
+    """What the images alone say, before any comparison with other data."""
+
+    document: DocumentResult
+    face: FaceResult
+    document_data: dict[str, Optional[str]]  # doc_* and mrz_* keys of full-status
+    detected_type: Optional[str]
+    additional_steps: Optional[dict[str, str]]  # step -> "Additional step is valid" ...
 
 
 @dataclass(frozen=True)
 class Analysis:
     """Everything the automatic pipeline concluded about one verification."""
 
-    document: DocumentResult
-    face: FaceResult
-    document_data: dict[str, Optional[str]]  # doc_* and mrz_* keys of full-status
-    detected_type: Optional[str]
+    images: ImageAnalysis
     decision: Decision
-    fraud_tags: tuple[str, ...] = ()
-    mismatch_tags: tuple[str, ...] = ()
-    suspicion_reasons: tuple[str, ...] = ()
-    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    fraud_tags: tuple[str, ...]
+    mismatch_tags: tuple[str, ...]
+    suspicion_reasons: tuple[str, ...]
+
+    @property
+    def document(self) -> DocumentResult:
+        return self.images.document
+
+    @property
+    def face(self) -> FaceResult:
+        return self.images.face
 
 
 def analyse_document_images(
-    images: dict[str, np.ndarray],
+    images: Mapping[str, np.ndarray],
     *,
     declared_country: Optional[str],
     declared_type: Optional[str],
     today: Optional[dt.date] = None,
 ) -> DocumentResult:
-    """The document step (SPEC 5.1). Not built yet: says so honestly."""
-    return DocumentResult(validity="DOC_NOT_ANALYSED", method="no document analyser installed")
+    from openidv.pipeline.document import analyse_document
+
+    return analyse_document(
+        images["FRONT"], images.get("BACK"),
+        declared_country=declared_country, declared_type=declared_type, today=today,
+    )
 
 
 def analyse_face_images(
-    images: dict[str, np.ndarray], document: DocumentResult, *, face_required: bool
+    images: Mapping[str, np.ndarray], document: DocumentResult, *, face_required: bool
 ) -> FaceResult:
-    """The face step (SPEC 5.2). Not built yet: says so honestly."""
     if not face_required:
         return FaceResult(result="FACE_NOT_ANALYSED", method="DOCUMENT token: no face step")
-    return FaceResult(result="FACE_NOT_ANALYSED", method="no face analyser installed")
+    from openidv.pipeline.face import analyse_face
+
+    side = document.portrait_image or "FRONT"
+    box = document.portrait_box if document.portrait_image else None
+    return analyse_face(images[side], box, images.get("FACE"))
+
+
+def check_additional_steps(
+    images: Mapping[str, np.ndarray], steps: tuple[str, ...]
+) -> Optional[dict[str, str]]:
+    """Seed 004 wording: valid when the upload shows a document, invalid when it does not,
+    not found when nothing was uploaded for the step."""
+    if not steps:
+        return None
+    from openidv.pipeline.document import has_document
+
+    out: dict[str, str] = {}
+    for step in steps:
+        image = images.get(step)
+        if image is None:
+            out[step] = "Additional step was not found"
+        elif has_document(image):
+            out[step] = "Additional step is valid"
+        else:
+            out[step] = "Additional step is invalid"
+    return out
 
 
 def document_fields(document: DocumentResult) -> dict[str, Optional[str]]:
@@ -55,7 +103,6 @@ def document_fields(document: DocumentResult) -> dict[str, Optional[str]]:
     out: dict[str, Optional[str]] = {}
     mrz = document.mrz
     if mrz is not None:
-        sex = {"M": "MALE", "F": "FEMALE"}.get(mrz.sex, "UNDEFINED")
         out.update(
             mrz_name=mrz.given_names or None,
             mrz_surname=mrz.surname or None,
@@ -63,11 +110,11 @@ def document_fields(document: DocumentResult) -> dict[str, Optional[str]]:
             mrz_expiry_date=mrz.date_of_expiry,
             mrz_personal_code=mrz.personal_number or None,
             mrz_document_number=mrz.document_number or None,
-            mrz_sex=sex,
+            mrz_sex={"M": "MALE", "F": "FEMALE"}.get(mrz.sex, "UNDEFINED"),
             mrz_nationality=mrz.nationality,
             mrz_country=mrz.issuing_country,
             mrz_document_type=mrz.document_type,
-            mrz_document_subtype=mrz.document_code.rstrip("<")[1:] or None,
+            mrz_document_subtype=mrz.document_code.replace("<", "")[1:] or None,
             mrz_optional_data=mrz.optional_data or None,
             mrz_string=mrz.mrz_string,
             mrz_date_of_issue=None,  # ICAO MRZs carry no issue date
@@ -82,49 +129,103 @@ def document_fields(document: DocumentResult) -> dict[str, Optional[str]]:
             doc_expiry_date=visual.date_of_expiry,
             doc_date_of_issue=visual.date_of_issue,
         )
-    # Fields printed only in the MRZ are the document's data too.
+    # What the visual zone did not give, the MRZ of the same document does.
     if mrz is not None:
-        fallbacks = {
-            "doc_name": "mrz_name", "doc_surname": "mrz_surname",
-            "doc_date_of_birth": "mrz_date_of_birth", "doc_expiry_date": "mrz_expiry_date",
-            "doc_personal_code": "mrz_personal_code", "doc_document_number": "mrz_document_number",
-            "doc_sex": "mrz_sex", "doc_nationality": "mrz_nationality", "doc_country": "mrz_country",
-        }
-        for doc_key, mrz_key in fallbacks.items():
-            if not out.get(doc_key):
-                out[doc_key] = out.get(mrz_key)
+        for key in ("name", "surname", "date_of_birth", "expiry_date", "personal_code",
+                    "document_number", "sex", "nationality", "country"):
+            if not out.get(f"doc_{key}"):
+                out[f"doc_{key}"] = out.get(f"mrz_{key}")
     out["doc_document_type"] = document.document_type
     if document.issuing_country and not out.get("doc_country"):
         out["doc_country"] = document.issuing_country
     return out
 
 
-def analyse(
-    images: dict[str, np.ndarray],
+def analyse_images(
+    images: Mapping[str, np.ndarray],
     *,
     token_type: str,
     declared_country: Optional[str],
     declared_type: Optional[str],
-    review_policy: str = "automatic",
+    additional_steps: tuple[str, ...] = (),
     today: Optional[dt.date] = None,
-) -> Analysis:
-    face_required = token_type == "IDENTIFICATION"
+) -> ImageAnalysis:
     document = analyse_document_images(
         images, declared_country=declared_country, declared_type=declared_type, today=today
     )
-    face = analyse_face_images(images, document, face_required=face_required)
-    decision = decide(
-        document.validity,
-        face.result,
-        face_required=face_required,
-        needs_review=document.review_reasons,
-        review_policy=review_policy,
-    )
-    return Analysis(
+    face = analyse_face_images(images, document, face_required=token_type == "IDENTIFICATION")
+    return ImageAnalysis(
         document=document,
         face=face,
         document_data=document_fields(document),
         detected_type=document.document_type or declared_type,
-        decision=decision,
-        reasons=decision.reasons,
+        additional_steps=check_additional_steps(images, additional_steps),
     )
+
+
+def conclude(
+    images: ImageAnalysis,
+    *,
+    token_type: str,
+    token_request: Mapping[str, Any],
+    review_policy: str = "automatic",
+    minimum_age: Optional[int] = None,
+    fraud_tags: tuple[str, ...] = (),
+    fraud_reasons: tuple[Reason, ...] = (),
+    today: Optional[dt.date] = None,
+) -> Analysis:
+    """Tags and the decision (SPEC 6) from the image analysis and the cross-checks."""
+    document, face = images.document, images.face
+    if face.document_face_found is False and document.validity == "DOC_VALIDATED":
+        # The face step looked for the document portrait and found none.
+        document = replace(document, validity="DOC_FACE_NOT_FOUND")
+        images = replace(images, document=document)
+    tags = list(fraud_tags)
+    suspicion: list[str] = []
+    if face.result == "FAKE_FACE":
+        tags.append("FAKE_PHOTO")
+        suspicion.append("FAKE_PHOTO")
+    tags = list(dict.fromkeys(tags))
+    mismatches = mismatch_tags(token_request, images.document_data, minimum_age=minimum_age, today=today)
+    decision = decide(
+        document.validity,
+        face.result,
+        face_required=token_type == "IDENTIFICATION",
+        fraud_tags=tuple(tags),
+        mismatch_tags=mismatches,
+        needs_review=document.review_reasons,
+        review_policy=review_policy,
+    )
+    face_scores = {**face.scores, "similarity": face.similarity, "liveness": face.liveness_score}
+    evidence = (
+        Reason("document", document.validity, document.method, dict(document.scores)),
+        Reason("face", face.result, face.method, {k: v for k, v in face_scores.items() if v is not None}),
+        *fraud_reasons,
+    )
+    return Analysis(
+        images=images,
+        decision=replace(decision, reasons=evidence + decision.reasons),
+        fraud_tags=tuple(tags),
+        mismatch_tags=mismatches,
+        suspicion_reasons=tuple(suspicion),
+    )
+
+
+def additional_step_names(
+    config: Optional[Mapping[str, Any]], country: Optional[str], document_type: Optional[str]
+) -> tuple[str, ...]:
+    """The UPLOAD steps a token asks for, for this country and document type.
+
+    ``{COUNTRY or "ALL": {DOC_TYPE or "ALL": {STEP: {"type": "UPLOAD"}}}}``; the most
+    specific entry wins. With no declared type, the steps of every type are asked for.
+    """
+    if not config:
+        return ()
+    by_type = config.get(country or "") or config.get("ALL") or {}
+    if document_type:
+        steps = by_type.get(document_type) or by_type.get("ALL") or {}
+        return tuple(steps)
+    names: dict[str, None] = {}
+    for steps in by_type.values():
+        names.update(dict.fromkeys(steps))
+    return tuple(names)

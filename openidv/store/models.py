@@ -59,6 +59,7 @@ class Verification(Base):
     __table_args__ = (
         Index("ix_verifications_partner_client", "partner_id", "client_id"),
         Index("ix_verifications_status_expires", "status", "token_expires_at"),
+        Index("ix_verifications_partner_docnum", "partner_id", "document_number_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -102,6 +103,8 @@ class Verification(Base):
     # Why the decision is what it is: which checks decided, with their scores.
     decision_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     additional_steps: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    # Document number as read, normalised, for duplicate and blocklist checks.
+    document_number_key: Mapped[Optional[str]] = mapped_column(String(100))
     # Incremented on every state change; reviewers' updates are conditional on it.
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -189,3 +192,29 @@ class Reviewer(Base):
     partner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("partners.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
+
+
+class FaceEmbedding(Base):
+    """A face descriptor kept for duplicate-face search within one partner's verifications."""
+
+    __tablename__ = "face_embeddings"
+    # (partner, id): the index loads "this partner's rows after id N" without a scan.
+    __table_args__ = (Index("ix_face_embeddings_partner_id", "partner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    verification_id: Mapped[int] = mapped_column(ForeignKey("verifications.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))  # "selfie" or "document"
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian
+
+
+class BlockedDocument(Base):
+    """A partner's blocklist of document numbers (DATA_IN_BLACKLIST)."""
+
+    __tablename__ = "blocked_documents"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    document_number_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    note: Mapped[Optional[str]] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from openidv.api.views import webhook_view
 from openidv.store import crypto
+from openidv.store.fraud import forget_faces
 from openidv.store.files import EncryptedFiles
 from openidv.store.models import (
     Partner,
@@ -284,6 +285,7 @@ def delete_verification(session: Session, verification: Verification, files: Enc
             document_data={},
             manual_data={},
             face_similarity=None,
+            document_number_key=None,
             version=Verification.version + 1,
         )
         .execution_options(synchronize_session=False)
@@ -293,6 +295,7 @@ def delete_verification(session: Session, verification: Verification, files: Enc
     for stored in live_files(session, verification.id):
         files.delete(session, stored.storage_key)
         stored.deleted_at = now
+    forget_faces(session, verification.id)
     session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.verification_id == verification.id, WebhookDelivery.state == "pending")

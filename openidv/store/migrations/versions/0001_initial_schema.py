@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 22:59:24.052763
+Create Date: 2026-11-25 23:15:17.524920
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,6 +42,14 @@ def upgrade() -> None:
     with op.batch_alter_table('partners', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_partners_api_key'), ['api_key'], unique=True)
 
+    op.create_table('blocked_documents',
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('document_number_key', sa.String(length=100), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], ),
+    sa.PrimaryKeyConstraint('partner_id', 'document_number_key')
+    )
     op.create_table('reviewers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -86,6 +94,7 @@ def upgrade() -> None:
     sa.Column('manual_data', sa.JSON(), nullable=False),
     sa.Column('decision_reasons', sa.JSON(), nullable=False),
     sa.Column('additional_steps', sa.JSON(), nullable=True),
+    sa.Column('document_number_key', sa.String(length=100), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -96,10 +105,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_verifications_auth_token_hash'), ['auth_token_hash'], unique=True)
         batch_op.create_index(batch_op.f('ix_verifications_digit_string'), ['digit_string'], unique=False)
         batch_op.create_index('ix_verifications_partner_client', ['partner_id', 'client_id'], unique=False)
+        batch_op.create_index('ix_verifications_partner_docnum', ['partner_id', 'document_number_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_verifications_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_verifications_scan_ref'), ['scan_ref'], unique=True)
         batch_op.create_index(batch_op.f('ix_verifications_status'), ['status'], unique=False)
         batch_op.create_index('ix_verifications_status_expires', ['status', 'token_expires_at'], unique=False)
+
+    op.create_table('face_embeddings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('verification_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('vector', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], ),
+    sa.ForeignKeyConstraint(['verification_id'], ['verifications.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('face_embeddings', schema=None) as batch_op:
+        batch_op.create_index('ix_face_embeddings_partner_id', ['partner_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_face_embeddings_verification_id'), ['verification_id'], unique=False)
 
     op.create_table('files',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -168,17 +193,24 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_files_verification_id'))
 
     op.drop_table('files')
+    with op.batch_alter_table('face_embeddings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_face_embeddings_verification_id'))
+        batch_op.drop_index('ix_face_embeddings_partner_id')
+
+    op.drop_table('face_embeddings')
     with op.batch_alter_table('verifications', schema=None) as batch_op:
         batch_op.drop_index('ix_verifications_status_expires')
         batch_op.drop_index(batch_op.f('ix_verifications_status'))
         batch_op.drop_index(batch_op.f('ix_verifications_scan_ref'))
         batch_op.drop_index(batch_op.f('ix_verifications_partner_id'))
+        batch_op.drop_index('ix_verifications_partner_docnum')
         batch_op.drop_index('ix_verifications_partner_client')
         batch_op.drop_index(batch_op.f('ix_verifications_digit_string'))
         batch_op.drop_index(batch_op.f('ix_verifications_auth_token_hash'))
 
     op.drop_table('verifications')
     op.drop_table('reviewers')
+    op.drop_table('blocked_documents')
     with op.batch_alter_table('partners', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_partners_api_key'))
 
