@@ -13,12 +13,15 @@ from openidv.api.images import UploadedImage
 
 
 def validate_photos(uploads: Mapping[str, UploadedImage]) -> None:
+    from openidv.pipeline import MODELS_LOCK
     from openidv.pipeline.document import has_document
     from openidv.pipeline.face import has_face
 
-    front = uploads.get("FRONT")
-    if front is not None and not has_document(front.pixels):
+    front, face = uploads.get("FRONT"), uploads.get("FACE")
+    with MODELS_LOCK:
+        document_found = front is None or has_document(front.pixels)
+        face_found = document_found and (face is None or has_face(face.pixels))
+    if not document_found:
         raise PhotoNotAccepted("DOC_NOT_FOUND", "No document was found on the FRONT image")
-    face = uploads.get("FACE")
-    if face is not None and not has_face(face.pixels):
+    if not face_found:
         raise PhotoNotAccepted("NO_FACE_FOUND", "No face was found on the FACE image")

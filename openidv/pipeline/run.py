@@ -13,6 +13,7 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
+from openidv.pipeline import MODELS_LOCK
 from openidv.pipeline.decision import Decision, Reason, decide
 from openidv.pipeline.mismatch import mismatch_tags
 from openidv.pipeline.results import DocumentResult, FaceResult
@@ -150,16 +151,18 @@ def analyse_images(
     additional_steps: tuple[str, ...] = (),
     today: Optional[dt.date] = None,
 ) -> ImageAnalysis:
-    document = analyse_document_images(
-        images, declared_country=declared_country, declared_type=declared_type, today=today
-    )
-    face = analyse_face_images(images, document, face_required=token_type == "IDENTIFICATION")
+    with MODELS_LOCK:
+        document = analyse_document_images(
+            images, declared_country=declared_country, declared_type=declared_type, today=today
+        )
+        face = analyse_face_images(images, document, face_required=token_type == "IDENTIFICATION")
+        steps = check_additional_steps(images, additional_steps)
     return ImageAnalysis(
         document=document,
         face=face,
         document_data=document_fields(document),
         detected_type=document.document_type or declared_type,
-        additional_steps=check_additional_steps(images, additional_steps),
+        additional_steps=steps,
     )
 
 
