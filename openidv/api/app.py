@@ -24,6 +24,7 @@ from openidv.api.errors import (
 )
 from openidv.api.middleware import RequestContextMiddleware
 from openidv.config import get_settings
+from openidv.web import console, flow
 
 log = logging.getLogger("openidv.api")
 
@@ -60,6 +61,8 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True) ->
     app.state.log = log
     app.include_router(partner.router)
     app.include_router(files_route.router)
+    console.install(app)
+    flow.install(app)
 
     @app.get("/healthz", summary="Readiness")
     async def healthz() -> JSONResponse:

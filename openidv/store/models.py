@@ -105,6 +105,10 @@ class Verification(Base):
     additional_steps: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     # Document number as read, normalised, for duplicate and blocklist checks.
     document_number_key: Mapped[Optional[str]] = mapped_column(String(100))
+    # Hosted flow (/flow): when the end user opened it, and the reviewer's note.
+    flow_started_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    review_note: Mapped[Optional[str]] = mapped_column(Text)
+    reviewer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reviewers.id"))
     # Incremented on every state change; reviewers' updates are conditional on it.
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -218,3 +222,18 @@ class BlockedDocument(Base):
     document_number_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     note: Mapped[Optional[str]] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who looked at or changed what, and when (console views of personal data, reviews,
+    deletions). Append-only."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_verification", "verification_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(254))  # reviewer e-mail, "partner:<name>", "system"
+    action: Mapped[str] = mapped_column(String(40))  # view, review, delete, login, ...
+    verification_id: Mapped[Optional[int]] = mapped_column(ForeignKey("verifications.id"))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

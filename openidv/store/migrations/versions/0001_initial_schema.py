@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 23:15:17.524920
+Create Date: 2026-11-25 23:24:33.597486
 """
 from alembic import op
 import sqlalchemy as sa
@@ -95,10 +95,14 @@ def upgrade() -> None:
     sa.Column('decision_reasons', sa.JSON(), nullable=False),
     sa.Column('additional_steps', sa.JSON(), nullable=True),
     sa.Column('document_number_key', sa.String(length=100), nullable=True),
+    sa.Column('flow_started_at', sa.DateTime(), nullable=True),
+    sa.Column('review_note', sa.Text(), nullable=True),
+    sa.Column('reviewer_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], ),
+    sa.ForeignKeyConstraint(['reviewer_id'], ['reviewers.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('verifications', schema=None) as batch_op:
@@ -110,6 +114,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_verifications_scan_ref'), ['scan_ref'], unique=True)
         batch_op.create_index(batch_op.f('ix_verifications_status'), ['status'], unique=False)
         batch_op.create_index('ix_verifications_status_expires', ['status', 'token_expires_at'], unique=False)
+
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor', sa.String(length=254), nullable=False),
+    sa.Column('action', sa.String(length=40), nullable=False),
+    sa.Column('verification_id', sa.Integer(), nullable=True),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['verification_id'], ['verifications.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_verification', ['verification_id', 'id'], unique=False)
 
     op.create_table('face_embeddings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -198,6 +215,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_face_embeddings_partner_id')
 
     op.drop_table('face_embeddings')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_verification')
+
+    op.drop_table('audit_log')
     with op.batch_alter_table('verifications', schema=None) as batch_op:
         batch_op.drop_index('ix_verifications_status_expires')
         batch_op.drop_index(batch_op.f('ix_verifications_status'))
