@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 from typing import Optional
 
 import click
@@ -17,12 +16,13 @@ def _print_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _setup_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("OPENIDV_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+def _setup_process(role: str) -> None:
+    """Logging and the shared metrics directory, before the app or the tasks are imported."""
+    from openidv.observability import configure_metrics_dir, setup_logging
+
+    configure_metrics_dir()
+    setup_logging()
+    logging.getLogger("openidv").info("starting", extra={"role": role, "pid": os.getpid()})
 
 
 @click.group()
@@ -38,7 +38,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     """API, hosted pages and console; with the embedded worker unless --no-worker."""
     import uvicorn
 
-    _setup_logging()
+    _setup_process("serve")
     if not os.environ.get("OPENIDV_PUBLIC_URL"):
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         os.environ["OPENIDV_PUBLIC_URL"] = f"http://{shown}:{port}"
@@ -54,13 +54,13 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 @click.option("--concurrency", default=2, show_default=True, type=int, help="Worker threads")
 def worker(concurrency: int) -> None:
     """A standalone worker for the configured queue."""
+    _setup_process("worker")  # before openidv.metrics is imported (shared metrics directory)
     from huey.consumer import Consumer
 
     from openidv.jobs.queue import huey
     from openidv.jobs.tasks import Sweeper
     from openidv.store.db import migrate
 
-    _setup_logging()
     migrate()
     Sweeper(get_settings().sweep_interval_seconds).start()
     Consumer(huey, workers=concurrency, worker_type="thread", periodic=False).run()
@@ -106,13 +106,19 @@ def partner_create(name: str, callback_url: Optional[str]) -> None:
 @click.option("--max-image-mb", type=click.FloatRange(0.1, 20))
 @click.option("--callback-url")
 @click.option("--rate-limit", type=click.IntRange(1, 10_000_000), help="Requests per hour")
-def partner_policy(api_key: str, review, minimum_age, photo_validation, max_image_mb, callback_url, rate_limit) -> None:  # noqa: ANN001
+@click.option("--retention-images-days", type=click.IntRange(0, 36500), help="Erase images N days after the decision")
+@click.option("--retention-data-days", type=click.IntRange(0, 36500), help="Erase personal data N days after the decision")
+@click.option("--frame-ancestors", help="Origins allowed to embed the hosted flow in an iframe (CSP frame-ancestors)")
+def partner_policy(api_key: str, review, minimum_age, photo_validation, max_image_mb, callback_url, rate_limit,  # noqa: ANN001
+                   retention_images_days, retention_data_days, frame_ancestors) -> None:
     """Show or change a partner's policy (by API key)."""
     from sqlalchemy import select
 
+    from openidv.store.db import migrate as run_migrations
     from openidv.store.db import session_scope
     from openidv.store.models import Partner
 
+    run_migrations()
     with session_scope() as session:
         p = session.scalar(select(Partner).where(Partner.api_key == api_key))
         if p is None:
@@ -129,9 +135,19 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
             p.callback_url = callback_url or None
         if rate_limit:
             p.rate_limit_per_hour = rate_limit
+        if retention_images_days is not None:
+            p.retention_images_days = retention_images_days
+        if retention_data_days is not None:
+            p.retention_data_days = retention_data_days
+        if frame_ancestors is not None:
+            if any(c in frame_ancestors for c in ";,\r\n"):
+                raise click.BadParameter("space-separated origins only", param_hint="--frame-ancestors")
+            p.frame_ancestors = frame_ancestors.strip() or None
         _print_json({"name": p.name, "review": p.review_policy, "minimumAge": p.minimum_age,
                      "photoValidation": p.photo_validation, "maxImageBytes": p.max_image_bytes,
-                     "callbackUrl": p.callback_url, "rateLimitPerHour": p.rate_limit_per_hour})
+                     "callbackUrl": p.callback_url, "rateLimitPerHour": p.rate_limit_per_hour,
+                     "retentionImagesDays": p.retention_images_days,
+                     "retentionDataDays": p.retention_data_days, "frameAncestors": p.frame_ancestors})
 
 
 @partner.command("blocklist")
@@ -142,10 +158,12 @@ def partner_blocklist(api_key: str, action: str, numbers: tuple[str, ...]) -> No
     """Add, remove or list blocked document numbers (DATA_IN_BLACKLIST)."""
     from sqlalchemy import delete, select
 
+    from openidv.store.db import migrate as run_migrations
     from openidv.store.db import session_scope
     from openidv.store.fraud import document_number_key
     from openidv.store.models import BlockedDocument, Partner
 
+    run_migrations()
     with session_scope() as session:
         p = session.scalar(select(Partner).where(Partner.api_key == api_key))
         if p is None:
@@ -201,6 +219,71 @@ def reviewer_create(email: str, partner_key: Optional[str]) -> None:
                              partner_id=partner_id))
     _print_json({"email": email.lower(), "password": password,
                  "role": "reviewer" if partner_key else "operator"})
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Only show what would be erased")
+def purge(dry_run: bool) -> None:
+    """Erase images and personal data past each partner's retention period."""
+    from openidv.store.db import session_scope
+    from openidv.store.files import make_file_store
+    from openidv.store.db import migrate as run_migrations
+    from openidv.store.retention import purge as run_purge
+
+    run_migrations()
+    with session_scope() as session:
+        plan = run_purge(session, make_file_store(get_settings()), dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+    _print_json({"dryRun": dry_run, **plan.as_dict()})
+
+
+@main.group()
+def keys() -> None:
+    """Encryption keys (see docs/operations.md, "Key rotation")."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new random key (base64 of 32 bytes) for OPENIDV_ENCRYPTION_KEY."""
+    import base64
+    import secrets
+
+    click.echo(base64.b64encode(secrets.token_bytes(32)).decode())
+
+
+@keys.command("reencrypt")
+def keys_reencrypt() -> None:
+    """Re-encrypt all images and webhook secrets with the current key."""
+    from openidv.store.db import migrate as run_migrations
+    from openidv.store.db import session_scope
+    from openidv.store.files import make_file_store
+    from openidv.store.keys import reencrypt_all
+
+    run_migrations()
+    with session_scope() as session:
+        counts = reencrypt_all(session, make_file_store(get_settings()))
+    _print_json(counts)
+
+
+@main.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("check")
+def config_check() -> None:
+    """Validate the configuration and say in plain words what is wrong."""
+    from openidv.config_check import check_configuration
+
+    problems, facts = check_configuration()
+    for line in facts:
+        click.echo(f"ok: {line}")
+    for line in problems:
+        click.echo(f"problem: {line}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("configuration is valid")
 
 
 @main.command()

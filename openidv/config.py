@@ -59,7 +59,9 @@ class Settings(BaseSettings):
         30, description="How often the worker looks for expired tokens and lost jobs"
     )
     worker_concurrency: int = Field(2, description="Worker threads of the embedded worker")
-    metrics_token: Optional[str] = Field(None, description="Bearer token for GET /metrics")
+    metrics_token: Optional[str] = Field(None, description="Bearer token for GET /metrics (refused when unset)")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: str = Field("json", description="json (one object per line) or text")
 
     @property
     def resolved_database_url(self) -> str:
@@ -81,7 +83,7 @@ class Settings(BaseSettings):
         return "local" if self.is_sqlite else "database"
 
     def base_url(self, fallback: str = "http://127.0.0.1:8000") -> str:
-        return (self.public_url or os.environ.get("OPENIDV_PUBLIC_URL") or fallback).rstrip("/")
+        return (self.public_url or fallback).rstrip("/")
 
     def data_keys(self) -> list[bytes]:
         """The current AES key first, then older ones still accepted for decryption."""

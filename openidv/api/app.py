@@ -6,7 +6,11 @@ import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
+import hmac
+
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
@@ -17,6 +21,9 @@ from openidv.api.auth import RateLimiter
 from openidv.api.errors import (
     ApiError,
     BadValue,
+    ErrorBody,
+    Forbidden,
+    Unauthorized,
     InternalError,
     MethodNotAllowed,
     NotFound,
@@ -24,6 +31,7 @@ from openidv.api.errors import (
 )
 from openidv.api.middleware import RequestContextMiddleware
 from openidv.config import get_settings
+from openidv.metrics import render_metrics
 from openidv.web import console, flow
 
 log = logging.getLogger("openidv.api")
@@ -70,6 +78,20 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True) ->
             return JSONResponse({"status": "starting"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    @app.get("/metrics", summary="Prometheus metrics (Bearer $OPENIDV_METRICS_TOKEN)",
+             responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+    async def metrics(request: Request) -> Response:
+        expected = settings.metrics_token
+        if not expected:
+            raise Forbidden("Metrics are disabled: set OPENIDV_METRICS_TOKEN")
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
+            error = Unauthorized("Invalid or missing metrics token")
+            error.headers = {"WWW-Authenticate": 'Bearer realm="metrics"'}
+            raise error
+        body, content_type = await run_in_threadpool(render_metrics)
+        return Response(body, media_type=content_type)
+
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     return app
@@ -100,7 +122,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = request.scope.get("state", {}).get("request_id", "-")
-        log.exception("unhandled error (request id %s)", request_id)
+        log.exception("unhandled error", extra={"request_id": request_id})
         return error_response(InternalError(f"Internal error; request id {request_id}"))
 
 

@@ -14,6 +14,8 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openidv.metrics import HTTP_LATENCY, HTTP_REQUESTS
+
 log = logging.getLogger("openidv.http")
 
 DRAIN_LIMIT_BYTES = 256 * 1024 * 1024  # past this we stop reading and close the connection
@@ -55,20 +57,15 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, tracking_receive, draining_send)
         finally:
+            elapsed = time.perf_counter() - started
+            # The route template, not the path: paths carry tokens (/flow/<token>, /files/<signed>).
+            route = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_REQUESTS.labels(scope.get("method", ""), route, str(status)).inc()
+            HTTP_LATENCY.labels(route).observe(elapsed)
             log.info(
-                "%s %s %s %.1fms id=%s",
-                scope.get("method"),
-                scope.get("path"),
-                status,
-                (time.perf_counter() - started) * 1000,
-                request_id,
-                extra={
-                    "request_id": request_id,
-                    "method": scope.get("method"),
-                    "path": scope.get("path"),
-                    "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                },
+                "request",
+                extra={"request_id": request_id, "method": scope.get("method"), "route": route,
+                       "status": status, "ms": round(elapsed * 1000, 1)},
             )
 
 

@@ -5,10 +5,13 @@ Routes only parse, authorise and shape; state changes live in openidv.store.veri
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
 from openidv.api import schemas
@@ -30,6 +33,7 @@ from openidv.pipeline.run import additional_step_names
 from openidv.store.db import session_scope
 from openidv.store.file_urls import FileUrlSigner
 from openidv.store.files import make_file_store
+from openidv.store.models import Verification
 from openidv.store.verifications import (
     DeleteRefused,
     TokenProblem,
@@ -149,22 +153,55 @@ def _public_base(request: Request) -> str:
     summary="Direct processing: upload the images of a token and start the analysis",
 )
 async def process(request: Request, partner: PartnerContext = Depends(partner_dependency)) -> Response:
-    settings = get_settings()
     req: schemas.ProcessRequest = await _read(request, schemas.ProcessRequest)
     token = req.authToken or req.token
     if not token:
         raise MissingValue("Missing value for field 'authToken'")
-    token_info = await run_in_threadpool(_check_token, partner.id, token)
-    document_type = req.documentType
+    submission = ImageSubmission(
+        country=req.country, document_type=req.documentType, images=req.images.given(),
+        skip_analysis=bool(req.skipAnalysis),
+    )
+    await accept_images(request, partner, functools.partial(usable_token, partner_id=partner.id, auth_token=token),
+                        submission, platform="API")
+    return Response(status_code=200)
+
+
+# The part of /process the hosted flow (openidv.web.flow) shares: one path for both.
+
+# Loads the verification whose token is being used, or raises TokenProblem (why not).
+TokenFinder = Callable[[Session], Verification]
+
+
+@dataclass(frozen=True)
+class ImageSubmission:
+    """Images handed in for a token: base64 per step, and what they show."""
+
+    country: str
+    document_type: Optional[str]
+    images: dict[str, str]
+    skip_analysis: bool = False
+
+
+async def accept_images(
+    request: Request, partner: PartnerContext, find: TokenFinder, submission: ImageSubmission, *, platform: str
+) -> int:
+    """Check, decode, validate and store the images, use the token and queue the analysis.
+
+    Raises the API's errors (TokenNotValid, MissingValue, PhotoNotAccepted...) exactly as
+    /process answers them; returns the verification id once the job is queued.
+    """
+    settings = get_settings()
+    token_info = await run_in_threadpool(_check_token, find)
+    document_type = submission.document_type
     if document_type and document_type not in token_info["documents"]:
         raise BadValue(f"Bad value for field 'documentType': {document_type} is not allowed by this token")
 
-    given = req.images.given()
+    given = submission.images
     extra_steps = set(given) - set(schemas.IMAGE_STEPS)
-    allowed_extra = set(additional_step_names(token_info["additionalSteps"], req.country, document_type))
+    allowed_extra = set(additional_step_names(token_info["additionalSteps"], submission.country, document_type))
     for step in sorted(extra_steps - allowed_extra):
         raise BadValue(f"Bad value for field 'images.{step}': not an image step of this token")
-    for step in _required_steps(token_info["tokenType"], document_type):
+    for step in required_steps(token_info["tokenType"], document_type):
         if step not in given:
             raise MissingValue(f"No image provided for step '{step}'")
 
@@ -175,11 +212,11 @@ async def process(request: Request, partner: PartnerContext = Depends(partner_de
             decode_upload, step, value, max_bytes=max_bytes, max_megapixels=settings.max_megapixels
         )
 
-    if partner.photo_validation and not req.skipAnalysis:
+    if partner.photo_validation and not submission.skip_analysis:
         await run_in_threadpool(validate_photos, uploads)
 
     verification_id = await run_in_threadpool(
-        _start, partner.id, token, uploads, req.country, document_type
+        _start, find, uploads, submission.country, document_type, platform
     )
     from openidv.jobs.tasks import process_verification
 
@@ -187,10 +224,11 @@ async def process(request: Request, partner: PartnerContext = Depends(partner_de
         await run_in_threadpool(process_verification, verification_id)
     except Exception:  # noqa: BLE001 - committed already: the periodic sweep re-queues it
         request.app.state.log.exception("enqueue failed for verification %s", verification_id)
-    return Response(status_code=200)
+    return verification_id
 
 
-def _required_steps(token_type: str, document_type: Optional[str]) -> list[str]:
+def required_steps(token_type: str, document_type: Optional[str]) -> list[str]:
+    """The image steps every submission for this token and document type must have."""
     steps = ["FRONT"]
     if document_type in schemas.TWO_SIDED_TYPES:
         steps.append("BACK")
@@ -199,10 +237,10 @@ def _required_steps(token_type: str, document_type: Optional[str]) -> list[str]:
     return steps
 
 
-def _check_token(partner_id: int, token: str) -> dict[str, Any]:
+def _check_token(find: TokenFinder) -> dict[str, Any]:
     with session_scope() as session:
         try:
-            verification = usable_token(session, partner_id, token)
+            verification = find(session)
         except TokenProblem as exc:
             raise TokenNotValid(str(exc)) from None
         return {
@@ -212,17 +250,18 @@ def _check_token(partner_id: int, token: str) -> dict[str, Any]:
         }
 
 
-def _start(partner_id: int, token: str, uploads: dict[str, UploadedImage], country: str, document_type: Optional[str]) -> int:
+def _start(find: TokenFinder, uploads: dict[str, UploadedImage], country: str, document_type: Optional[str],
+           platform: str) -> int:
     files = make_file_store(get_settings())
     with session_scope() as session:
         try:
-            verification = usable_token(session, partner_id, token)
+            verification = find(session)
         except TokenProblem as exc:
             raise TokenNotValid(str(exc)) from None
         images = {u.step: (u.data, u.content_type) for u in uploads.values()}
         if not start_processing(
             session, verification, files, images,
-            country=country, document_type=document_type, platform="API",
+            country=country, document_type=document_type, platform=platform,
         ):
             raise TokenNotValid("Token has already been used")
         return verification.id

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from sqlalchemy import and_, or_, update
 
 from openidv.config import get_settings
+from openidv.metrics import STAGE_SECONDS, VERIFICATIONS
 from openidv.pipeline.decision import Reason
 from openidv.pipeline.images import ImageRejected, decode_image
 from openidv.pipeline.run import Analysis, ImageAnalysis, additional_step_names, analyse_images, conclude
@@ -86,7 +88,9 @@ def process_verification_job(verification_id: int) -> Optional[int]:
     if job.runs > MAX_PROCESSING_RUNS:
         return _commit_failure(verification_id, f"processing failed {job.runs - 1} times")
     try:
+        started = time.perf_counter()
         images = {step: decode_image(data) for step, data in job.images.items() if data is not None}
+        STAGE_SECONDS.labels("decode").observe(time.perf_counter() - started)
         analysed = analyse_images(
             images,
             token_type=job.token_type,
@@ -100,7 +104,12 @@ def process_verification_job(verification_id: int) -> Optional[int]:
     except Exception as exc:  # noqa: BLE001 - an analyser bug must not lose the verification
         log.exception("pipeline failed for verification %s", verification_id)
         return _commit_failure(verification_id, f"pipeline error: {type(exc).__name__}")
-    return _commit_results(verification_id, job, analysed)
+    for stage, seconds in analysed.seconds.items():
+        STAGE_SECONDS.labels(stage).observe(seconds)
+    started = time.perf_counter()
+    hook = _commit_results(verification_id, job, analysed)
+    STAGE_SECONDS.labels("decision_and_commit").observe(time.perf_counter() - started)
+    return hook
 
 
 def _cross_checks(session, verification: Verification, analysed: ImageAnalysis):  # noqa: ANN001, ANN202
@@ -162,6 +171,7 @@ def _commit_results(verification_id: int, job: JobInput, analysed: ImageAnalysis
         )
         if not _finish(session, verification_id, values):
             return None
+        VERIFICATIONS.labels(analysis.decision.status, "automatic").inc()
         for kind, vector in (("selfie", analysis.face.selfie_embedding),
                              ("document", analysis.face.document_embedding)):
             if vector is not None:

@@ -12,12 +12,14 @@ import datetime as dt
 import logging
 
 import threading
+import time
 
 from sqlalchemy import and_, or_, select, update
 
 from openidv.config import get_settings
 from openidv.jobs.processing import process_verification_job
 from openidv.jobs.queue import huey
+from openidv.metrics import WEBHOOKS
 from openidv.store.db import session_scope
 from openidv.store.file_urls import FileUrlSigner
 from openidv.store.models import Partner, Verification, WebhookAttempt, WebhookDelivery, utcnow
@@ -97,12 +99,15 @@ def send_webhook_attempt(delivery_id: int) -> int | None:
         delivery.claimed_until = None
         if result.ok:
             delivery.state, delivery.delivered_at = "delivered", utcnow()
+            WEBHOOKS.labels("delivered").inc()
             return None
         age = (utcnow() - delivery.created_at).total_seconds()
         if result.permanent or age >= RETRY_WINDOW_SECONDS:
             delivery.state = "failed"
-            log.warning("webhook %s given up: %s", delivery_id, result.error)
+            WEBHOOKS.labels("refused" if result.permanent else "given_up").inc()
+            log.warning("webhook given up", extra={"delivery_id": delivery_id, "error": result.error})
             return None
+        WEBHOOKS.labels("failed_attempt").inc()
         delay = RETRY_DELAYS[min(delivery.attempts - 1, len(RETRY_DELAYS) - 1)]
         delivery.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
         return delay
@@ -120,15 +125,31 @@ class Sweeper(threading.Thread):
         self.interval = interval
         self.stopped = threading.Event()
 
+    PURGE_EVERY_SECONDS = 3600
+
     def run(self) -> None:
+        last_purge = 0.0
         while not self.stopped.wait(self.interval):
             try:
                 run_sweep()
+                if time.monotonic() - last_purge >= self.PURGE_EVERY_SECONDS:
+                    last_purge = time.monotonic()
+                    run_retention_purge()
             except Exception:  # noqa: BLE001 - a failed sweep is retried at the next tick
                 log.exception("sweep failed")
 
     def stop(self) -> None:
         self.stopped.set()
+
+
+def run_retention_purge() -> None:
+    from openidv.store.files import make_file_store
+    from openidv.store.retention import purge
+
+    with session_scope() as session:
+        plan = purge(session, make_file_store(get_settings()), dry_run=False)
+    if plan.images or plan.personal_data:
+        log.info("retention purge", extra={"images": len(plan.images), "personal_data": len(plan.personal_data)})
 
 
 def run_sweep() -> dict[str, int]:

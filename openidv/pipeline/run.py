@@ -8,7 +8,8 @@ across verifications between the two; `openidv verify` calls both directly.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Optional
 
 import numpy as np
@@ -30,6 +31,7 @@ class ImageAnalysis:
     document_data: dict[str, Optional[str]]  # doc_* and mrz_* keys of full-status
     detected_type: Optional[str]
     additional_steps: Optional[dict[str, str]]  # step -> "Additional step is valid" ...
+    seconds: dict[str, float] = field(default_factory=dict)  # time per stage, for metrics
 
 
 @dataclass(frozen=True)
@@ -151,18 +153,26 @@ def analyse_images(
     additional_steps: tuple[str, ...] = (),
     today: Optional[dt.date] = None,
 ) -> ImageAnalysis:
+    seconds: dict[str, float] = {}
     with MODELS_LOCK:
+        started = time.perf_counter()
         document = analyse_document_images(
             images, declared_country=declared_country, declared_type=declared_type, today=today
         )
+        seconds["document"] = time.perf_counter() - started
+        started = time.perf_counter()
         face = analyse_face_images(images, document, face_required=token_type == "IDENTIFICATION")
+        seconds["face"] = time.perf_counter() - started
+        started = time.perf_counter()
         steps = check_additional_steps(images, additional_steps)
+        seconds["additional_steps"] = time.perf_counter() - started
     return ImageAnalysis(
         document=document,
         face=face,
         document_data=document_fields(document),
         detected_type=document.document_type or declared_type,
         additional_steps=steps,
+        seconds=seconds,
     )
 
 

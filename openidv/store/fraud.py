@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from openidv.store.models import BlockedDocument, FaceEmbedding, Verification
@@ -36,7 +36,7 @@ class FaceIndex:
     Brute force in NumPy is exact and, at 100,000 descriptors of 128 floats, a single
     matrix-vector product (see benchmarks/fraud.py); the index is loaded incrementally
     (rows newer than the last one seen), so each search costs one small query.
-    Removed rows (deletions) are dropped by re-checking the few hits against the database.
+    Erased rows are noticed by a row count (index-only) and the partner's index is rebuilt.
     """
 
     def __init__(self) -> None:
@@ -48,6 +48,11 @@ class FaceIndex:
         """Append the partner's rows added since the last search (one indexed query)."""
         with self._lock:
             last_id, matrix, meta = self._partners.get(partner_id, (0, np.zeros((0, 128), np.float32), []))
+            stored = session.scalar(
+                select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.partner_id == partner_id))
+            if stored < len(meta):
+                # Rows were erased (deletion, retention): rebuild, so erased faces leave memory too.
+                last_id, matrix, meta = 0, np.zeros((0, 128), np.float32), []
             rows = session.execute(
                 select(FaceEmbedding.id, FaceEmbedding.verification_id, FaceEmbedding.client_id,
                        FaceEmbedding.kind, FaceEmbedding.vector)
@@ -80,13 +85,7 @@ class FaceIndex:
             for i in np.flatnonzero(distances <= max_distance)
             if meta[i][1] != exclude_client
         ]
-        if not hits:
-            return []
-        alive = set(session.scalars(
-            select(FaceEmbedding.verification_id).where(
-                FaceEmbedding.verification_id.in_({h.verification_id for h in hits}))
-        ))
-        return [h for h in hits if h.verification_id in alive]
+        return hits
 
 
 face_index = FaceIndex()

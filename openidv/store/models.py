@@ -49,6 +49,12 @@ class Partner(Base):
     photo_validation: Mapped[bool] = mapped_column(Boolean, default=True)
     max_image_bytes: Mapped[Optional[int]] = mapped_column(Integer)
     rate_limit_per_hour: Mapped[Optional[int]] = mapped_column(Integer)
+    # Retention (GDPR-style): images / personal data of finished verifications are erased
+    # this many days after the decision. None keeps them until /delete.
+    retention_images_days: Mapped[Optional[int]] = mapped_column(Integer)
+    retention_data_days: Mapped[Optional[int]] = mapped_column(Integer)
+    # Hosted flow inside an iframe: allowed embedding origins (CSP frame-ancestors).
+    frame_ancestors: Mapped[Optional[str]] = mapped_column(String(1000))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -21,6 +21,7 @@ import httpx
 
 OPENIDV = [sys.executable, "-m", "openidv.cli"]
 POSTGRES_ADMIN_URL = os.environ.get("OPENIDV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+METRICS_TOKEN = "test-metrics-token"
 REDIS_URL = os.environ.get("OPENIDV_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
@@ -166,6 +167,7 @@ def base_env(home: Path) -> dict[str, str]:
         OPENIDV_HOME=str(home),
         OPENIDV_ALLOW_PRIVATE_CALLBACKS="1",
         OPENIDV_LOG_LEVEL="INFO",
+        OPENIDV_METRICS_TOKEN=METRICS_TOKEN,
     )
     if "OPENIDV_TEST_DATA" in os.environ:
         env["OPENIDV_TEST_DATA"] = os.environ["OPENIDV_TEST_DATA"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 23:24:33.597486
+Create Date: 2026-11-25 23:26:08.658382
 """
 from alembic import op
 import sqlalchemy as sa
@@ -36,6 +36,9 @@ def upgrade() -> None:
     sa.Column('photo_validation', sa.Boolean(), nullable=False),
     sa.Column('max_image_bytes', sa.Integer(), nullable=True),
     sa.Column('rate_limit_per_hour', sa.Integer(), nullable=True),
+    sa.Column('retention_images_days', sa.Integer(), nullable=True),
+    sa.Column('retention_data_days', sa.Integer(), nullable=True),
+    sa.Column('frame_ancestors', sa.String(length=1000), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,74 @@
+"""`openidv config check`: every OPENIDV_* setting validated, problems said in plain words."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+
+def check_configuration() -> tuple[list[str], list[str]]:
+    """(problems, facts). Connects to the database and the queue to prove they are reachable."""
+    from openidv.config import Settings
+
+    problems: list[str] = []
+    facts: list[str] = []
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = "OPENIDV_" + "_".join(str(p) for p in err["loc"]).upper()
+            problems.append(f"{name}: {err['msg']}")
+        return problems, facts
+
+    try:
+        keys = settings.data_keys()
+        facts.append(f"encryption key loaded ({len(keys) - 1} older key(s) for reading)")
+    except (ValueError, OSError) as exc:
+        problems.append(f"encryption key: {exc}")
+
+    if settings.public_url:
+        parts = urlsplit(settings.public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(f"OPENIDV_PUBLIC_URL={settings.public_url!r} is not an http(s) URL")
+        else:
+            facts.append(f"public URL {settings.public_url}")
+
+    try:
+        from sqlalchemy import text
+
+        from openidv.store.db import make_engine
+
+        engine = make_engine(settings)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        facts.append(f"database reachable ({engine.url.render_as_string(hide_password=True)})")
+    except Exception as exc:  # noqa: BLE001 - any driver error is reported in words
+        problems.append(f"database unreachable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+
+    if settings.file_store_kind not in ("local", "database"):
+        problems.append(f"OPENIDV_FILES_URL={settings.file_store_kind!r}: use 'local' or 'database'")
+    elif settings.file_store_kind == "local" and not settings.is_sqlite:
+        facts.append("images on the local disk while the database is shared: every machine must see "
+                     f"{settings.home / 'files'} (else set OPENIDV_FILES_URL=database)")
+
+    queue = settings.queue_url
+    if queue and queue.startswith(("redis://", "rediss://")):
+        try:
+            import redis
+
+            redis.Redis.from_url(queue, socket_connect_timeout=3).ping()
+            facts.append(f"Redis queue reachable ({urlsplit(queue).hostname})")
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"Redis queue unreachable at {queue}: {exc}")
+    elif queue and not queue.startswith("sqlite"):
+        problems.append(f"OPENIDV_QUEUE_URL={queue!r}: use redis://… or leave it unset")
+    else:
+        facts.append("SQLite queue (embedded mode)")
+    if not settings.is_sqlite and not settings.encryption_key:
+        problems.append("OPENIDV_ENCRYPTION_KEY is not set: with a shared database every process "
+                        "needs the same key (a per-machine secret.key would make images unreadable elsewhere)")
+    if settings.allow_private_callbacks:
+        facts.append("OPENIDV_ALLOW_PRIVATE_CALLBACKS=1: webhooks may reach private addresses (development only)")
+    return problems, facts

@@ -1,0 +1,69 @@
+"""The metrics openidv records, and /metrics rendering (Prometheus text format).
+
+Import only after openidv.observability.configure_metrics_dir in server and worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+
+HTTP_REQUESTS = Counter("openidv_http_requests_total", "HTTP requests", ["method", "route", "status"])
+HTTP_LATENCY = Histogram(
+    "openidv_http_request_duration_seconds", "HTTP request latency", ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+VERIFICATIONS = Counter("openidv_verifications_total", "Automatic and manual decisions", ["status", "by"])
+STAGE_SECONDS = Histogram(
+    "openidv_pipeline_stage_seconds", "Time per pipeline stage", ["stage"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+)
+WEBHOOKS = Counter("openidv_webhook_deliveries_total", "Webhook delivery attempts by outcome", ["outcome"])
+
+
+class QueueCollector:
+    """Queue depth and job age, read from the database at scrape time (the database, not the
+    queue, knows which jobs are unfinished, whichever queue backend runs them)."""
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        from sqlalchemy import func, select
+
+        from openidv.store.db import session_scope
+        from openidv.store.models import Verification, WebhookDelivery, utcnow
+
+        with session_scope() as session:
+            depth, oldest = session.execute(
+                select(func.count(), func.min(Verification.start_time)).where(
+                    Verification.status == "ACTIVE", Verification.token_used.is_(True),
+                    Verification.finish_time.is_(None))
+            ).one()
+            pending_hooks = session.scalar(
+                select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.state == "pending"))
+        yield GaugeMetricFamily("openidv_queue_depth", "Verifications waiting for or in processing", value=depth)
+        age = (utcnow() - oldest).total_seconds() if oldest else 0.0
+        yield GaugeMetricFamily("openidv_queue_oldest_job_age_seconds", "Age of the oldest unfinished job", value=age)
+        yield GaugeMetricFamily("openidv_webhooks_pending", "Webhooks not yet delivered", value=pending_hooks)
+
+
+_queue_collector_registered = False
+
+
+def render_metrics() -> tuple[bytes, str]:
+    global _queue_collector_registered
+    from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        registry.register(QueueCollector())
+    else:
+        registry = REGISTRY
+        if not _queue_collector_registered:
+            REGISTRY.register(QueueCollector())
+            _queue_collector_registered = True
+    return generate_latest(registry), CONTENT_TYPE_LATEST

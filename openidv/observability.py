@@ -1,0 +1,45 @@
+"""Process set-up for observability: structured JSON logs and the shared metrics directory.
+
+Several processes (API processes, `openidv worker`s) share one metrics directory in
+prometheus-client's multiprocess mode, so one scrape of /metrics sees every process's
+counters on that machine. The directory must be chosen before prometheus_client is
+imported (openidv.metrics), hence this module does not import it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from openidv.config import get_settings
+
+
+def configure_metrics_dir() -> None:
+    """Point prometheus-client at $OPENIDV_HOME/metrics (unless the operator chose a directory)."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        path = Path(get_settings().home) / "metrics"
+        path.mkdir(parents=True, exist_ok=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+
+
+def setup_logging(level: str | None = None) -> None:
+    """One JSON object per line on stderr (OPENIDV_LOG_FORMAT=text for plain lines)."""
+    settings = get_settings()
+    level = level or settings.log_level
+    handler = logging.StreamHandler(sys.stderr)
+    if settings.log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "level", "asctime": "time", "name": "logger"},
+        ))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every webhook URL at INFO; partner URLs may carry tokens in their query.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
