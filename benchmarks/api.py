@@ -42,7 +42,7 @@ def six_mb_jpeg() -> bytes:
     raise RuntimeError("could not make a 6 MB JPEG")
 
 
-async def status_rps(base_url: str, auth: tuple[str, str], scan_ref: str, seconds: float, concurrency: int):  # noqa: ANN201
+async def rps(base_url: str, path: str, auth, body: dict, seconds: float, concurrency: int):  # noqa: ANN001, ANN201
     latencies: list[float] = []
     errors = 0
     stop_at = time.perf_counter() + seconds
@@ -53,7 +53,7 @@ async def status_rps(base_url: str, auth: tuple[str, str], scan_ref: str, second
             nonlocal errors
             while time.perf_counter() < stop_at:
                 t0 = time.perf_counter()
-                r = await client.post("/api/v2/status", json={"scanRef": scan_ref})
+                r = await client.post(path, json=body)
                 latencies.append(time.perf_counter() - t0)
                 if r.status_code != 200:
                     errors += 1
@@ -62,6 +62,29 @@ async def status_rps(base_url: str, auth: tuple[str, str], scan_ref: str, second
         await asyncio.gather(*(loop() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     return len(latencies) / elapsed, latencies, errors
+
+
+def bare_starlette_rps(seconds: float, concurrency: int):  # noqa: ANN201
+    """The same load against a bare Starlette endpoint served by uvicorn the same way."""
+    import subprocess
+
+    from tests.support.service import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "benchmarks.support.bare_starlette:app", "--port", str(port),
+         "--log-level", "warning"], cwd=Path(__file__).resolve().parent.parent)
+    try:
+        for _ in range(100):
+            try:
+                httpx.post(f"http://127.0.0.1:{port}/hello", json={}, timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        return asyncio.run(rps(f"http://127.0.0.1:{port}", "/hello", None, {"scanRef": "x"}, seconds, concurrency))
+    finally:
+        proc.terminate()
+        proc.wait()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -84,8 +107,8 @@ def main() -> None:
         encoded = base64.b64encode(image).decode()
         with service.client(partner, timeout=120) as c:
             scan_ref = c.post("/api/v2/token", json={"clientId": "bench"}).json()["scanRef"]
-            rps, lat, errors = asyncio.run(status_rps(service.base_url, partner.auth, scan_ref,
-                                                      args.seconds, args.concurrency))
+            status_rate, lat, errors = asyncio.run(rps(service.base_url, "/api/v2/status", partner.auth,
+                                                       {"scanRef": scan_ref}, args.seconds, args.concurrency))
             process_times: dict[str, list[float]] = {"skipAnalysis": [], "photo validation": []}
             for label, skip in (("skipAnalysis", True), ("photo validation", False)):
                 for _ in range(args.process_runs):
@@ -101,6 +124,7 @@ def main() -> None:
         service.stop()
         if args.mode == "scaleout":
             drop_postgres_database(service.env["OPENIDV_DATABASE_URL"])
+    bare_rate, bare_lat, _ = bare_starlette_rps(args.seconds, args.concurrency)
 
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; mode {args.mode}")
@@ -108,8 +132,12 @@ def main() -> None:
     print()
     print("| measure | value |")
     print("|---|---|")
-    print(f"| /status requests per second ({args.concurrency} connections, {args.seconds:g} s) | {rps:.0f} |")
+    print(f"| /status requests per second ({args.concurrency} connections, {args.seconds:g} s) | {status_rate:.0f} |")
     print(f"| /status latency p50 / p99 (ms) | {percentile(lat, 50) * 1000:.1f} / {percentile(lat, 99) * 1000:.1f} |")
+    print(f"| bare Starlette POST, same client: requests per second | {bare_rate:.0f} |")
+    print(f"| bare Starlette latency p50 / p99 (ms) | {percentile(bare_lat, 50) * 1000:.1f} / "
+          f"{percentile(bare_lat, 99) * 1000:.1f} |")
+    print(f"| /status as a share of bare Starlette | {status_rate / bare_rate:.0%} |")
     print(f"| /status errors | {errors} |")
     for label, times in process_times.items():
         print(f"| /process 6 MB, {label}: median / p95 / max (ms) | {statistics.median(times) * 1000:.0f} / "

@@ -105,7 +105,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 405:
-            return error_response(MethodNotAllowed(f"Method {request.method} is not allowed here"))
+            error = MethodNotAllowed(f"Method {request.method} is not allowed here")
+            error.headers = dict(exc.headers or {})  # Starlette lists the allowed ones in Allow
+            return error_response(error)
         if exc.status_code == 404:
             return error_response(NotFound(f"No such endpoint: {request.url.path}"))
         error = ApiError(str(exc.detail))

@@ -22,6 +22,31 @@ IMAGE_STEPS = ("FRONT", "BACK", "FACE", "UTILITY_BILL", "SECOND_UTILITY_BILL", "
 TWO_SIDED_TYPES = ("ID_CARD", "RESIDENCE_PERMIT", "DRIVER_LICENSE")
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ALPHA2_CODES = sorted(c.alpha_2 for c in pycountry.countries)
+
+# What the validators below enforce, said in the OpenAPI schema too, so that a client
+# generating requests from the schema (and schemathesis) only makes acceptable ones.
+_DATE_SCHEMA = {"format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_COUNTRY_SCHEMA = {"enum": ALPHA2_CODES}
+_URL_SCHEMA = {"pattern": r"^https?://[^\s/?#]+", "minLength": 5, "maxLength": 2048}
+_NAME_SCHEMA = {"pattern": r"^[^0-9]*[^0-9\s][^0-9]*$"}
+_ADDITIONAL_STEPS_SCHEMA = {
+    "type": "object",
+    "propertyNames": {"enum": ["ALL", *ALPHA2_CODES]},
+    "additionalProperties": {
+        "type": "object",
+        "propertyNames": {"enum": ["ALL", "ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER"]},
+        "additionalProperties": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[A-Z0-9_]{1,40}$"},
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"type": {"const": "UPLOAD"}},
+                "required": ["type"],
+            },
+        },
+    },
+}
 _STEP_NAME_RE = re.compile(r"^[A-Z0-9_]{1,40}$")
 
 
@@ -61,14 +86,14 @@ class _Strict(BaseModel):
 class TokenRequest(_Strict):
     """POST /api/v2/token (iDenfy's flat form)."""
 
-    clientId: str = Field(min_length=1, max_length=100)
-    firstName: Optional[str] = Field(None, min_length=1, max_length=100)
-    lastName: Optional[str] = Field(None, min_length=1, max_length=100)
-    dateOfBirth: Optional[str] = None
-    dateOfExpiry: Optional[str] = None
-    dateOfIssue: Optional[str] = None
-    nationality: Optional[str] = None
-    country: Optional[str] = None
+    clientId: str = Field(min_length=1, max_length=100, json_schema_extra={"pattern": "^[\\x20-\\x7E]+$"})
+    firstName: Optional[str] = Field(None, min_length=1, max_length=100, json_schema_extra=_NAME_SCHEMA)
+    lastName: Optional[str] = Field(None, min_length=1, max_length=100, json_schema_extra=_NAME_SCHEMA)
+    dateOfBirth: Optional[str] = Field(None, json_schema_extra=_DATE_SCHEMA)
+    dateOfExpiry: Optional[str] = Field(None, json_schema_extra=_DATE_SCHEMA)
+    dateOfIssue: Optional[str] = Field(None, json_schema_extra=_DATE_SCHEMA)
+    nationality: Optional[str] = Field(None, json_schema_extra=_COUNTRY_SCHEMA)
+    country: Optional[str] = Field(None, json_schema_extra=_COUNTRY_SCHEMA)
     personalNumber: Optional[str] = Field(None, min_length=1, max_length=100)
     documentNumber: Optional[str] = Field(None, min_length=1, max_length=100)
     sex: Optional[Literal["M", "F"]] = None
@@ -77,13 +102,13 @@ class TokenRequest(_Strict):
     tokenType: Optional[Literal["IDENTIFICATION", "DOCUMENT"]] = None
     expiryTime: Optional[int] = Field(None, ge=1, le=2_592_000)
     sessionLength: Optional[int] = Field(None, ge=60, le=3600)
-    successUrl: Optional[str] = None
-    errorUrl: Optional[str] = None
-    unverifiedUrl: Optional[str] = None
-    callbackUrl: Optional[str] = None
-    locale: Optional[str] = None
+    successUrl: Optional[str] = Field(None, json_schema_extra=_URL_SCHEMA)
+    errorUrl: Optional[str] = Field(None, json_schema_extra=_URL_SCHEMA)
+    unverifiedUrl: Optional[str] = Field(None, json_schema_extra=_URL_SCHEMA)
+    callbackUrl: Optional[str] = Field(None, json_schema_extra=_URL_SCHEMA)
+    locale: Optional[str] = Field(None, json_schema_extra={"pattern": "^[A-Za-z]{2}$"})
     externalRef: Optional[str] = Field(None, max_length=40)
-    additionalSteps: Optional[dict[str, Any]] = None
+    additionalSteps: Optional[dict[str, Any]] = Field(None, json_schema_extra=_ADDITIONAL_STEPS_SCHEMA)
     questionnaire: Optional[Any] = None
     generateDigitString: Optional[bool] = None
 
@@ -219,7 +244,7 @@ class ProcessRequest(_Strict):
 
     authToken: Optional[str] = Field(None, max_length=200)
     token: Optional[str] = Field(None, max_length=200)
-    country: str
+    country: str = Field(json_schema_extra=_COUNTRY_SCHEMA)
     documentType: Optional[DocumentType] = None
     images: ProcessImages
     skipAnalysis: bool = False
@@ -263,6 +288,25 @@ class DataResponse(BaseModel):
     docNationality: Optional[str]
     docIssuingCountry: Optional[str]
     mrzString: Optional[str]
+
+
+def inline_json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema with its $defs inlined (OpenAPI resolves "#/..." from the
+    document root, where pydantic's "#/$defs/..." would not be found)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
 
 
 def parse_model(model: type[BaseModel], data: dict[str, Any]) -> Any:

@@ -83,3 +83,13 @@ def test_token_data_mismatch_and_minimum_age(service, partner, real_images, docu
     set_policy(service, partner, "--minimum-age", "150")
     status = run_passport(service, partner, real_images, "mm-1", dateOfBirth="1950-01-01", lastName="Nobody")
     assert {"DATE_OF_BIRTH", "SURNAME", "UNDER_AGE"} <= set(status["mismatchTags"]), status
+
+
+def test_rate_limit_per_partner_answers_429(service, partner, other_partner):
+    set_policy(service, partner, "--rate-limit", "5")
+    with service.client(partner) as c, service.client(other_partner) as other:
+        codes = [c.post("/api/v2/token", json={"clientId": "r"}).status_code for _ in range(7)]
+        assert codes[:5] == [201] * 5 and codes[5:] == [429, 429]
+        body = c.post("/api/v2/status", json={"scanRef": "x"}).json()
+        assert body["identifier"] == "TOO_MANY_REQUESTS"
+        assert other.post("/api/v2/token", json={"clientId": "r"}).status_code == 201
