@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(6 * MB, description="Default cap per decoded image, bytes")
     max_request_bytes: int = Field(20 * MB, description="Cap per request body, bytes")
     max_megapixels: float = Field(50, description="Images larger than this are refused")
+    body_timeout_seconds: float = Field(
+        60, description="A request body must arrive within this many seconds (slow-drip uploads are cut)"
+    )
     allow_private_callbacks: bool = Field(
         False, description="Allow webhooks to private/loopback/link-local addresses (dev/tests)"
     )

@@ -99,6 +99,12 @@ class RequestTooLarge(ApiError):
     identifier, status_code = "REQUEST_TOO_LARGE", 413
 
 
+class RequestTimeout(ApiError):
+    """The request body arrived too slowly (OPENIDV_BODY_TIMEOUT_SECONDS); the connection closes."""
+
+    identifier, status_code = "REQUEST_TIMEOUT", 408
+
+
 class TooManyRequests(ApiError):
     """The partner is over its rate limit."""
 

@@ -46,7 +46,9 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                close = not body_done and not await _drain(tracking_receive)
+                # A body that timed out is not drained (it would drip on): close instead.
+                abandon = scope.get("state", {}).get("abandon_body", False)
+                close = not body_done and (abandon or not await _drain(tracking_receive))
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 if close:

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from starlette.requests import Request
 
-from openidv.api.errors import BadValue, JsonError, RequestTooLarge
+from openidv.config import get_settings
+from openidv.api.errors import BadValue, JsonError, RequestTimeout, RequestTooLarge
 
 
-async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
+async def read_json_object(request: Request, limit: int, timeout: float | None = None) -> dict[str, Any]:
+    """The body as a JSON object, read within `limit` bytes and `timeout` seconds in all
+    (default OPENIDV_BODY_TIMEOUT_SECONDS).
+
+    The deadline stops slow-drip uploads from holding a connection (and its memory) open.
+    """
+    timeout = timeout or get_settings().body_timeout_seconds
+    try:
+        return await asyncio.wait_for(_read_json_object(request, limit), timeout)
+    except asyncio.TimeoutError:
+        request.scope.setdefault("state", {})["abandon_body"] = True
+        raise RequestTimeout(f"The request body was not received within {timeout:g} seconds") from None
+
+
+async def _read_json_object(request: Request, limit: int) -> dict[str, Any]:
     declared = request.headers.get("content-length")
     if declared is not None:
         try:

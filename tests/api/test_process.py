@@ -352,3 +352,36 @@ def test_expiry_is_noticed_without_anyone_asking(service, partner, receiver):
         created = new_token(c, expiryTime=1)
     hook = receiver.wait_for(lambda h: h.json()["scanRef"] == created["scanRef"], timeout=150)[0]
     assert hook.json()["status"]["overall"] == "EXPIRED"
+
+
+def test_slow_drip_body_is_cut_off(tmp_path):
+    """A client that trickles its body is answered 408 and disconnected, not waited for."""
+    from tests.support.service import start_service
+
+    service = start_service("embedded", tmp_path / "slow", {"OPENIDV_BODY_TIMEOUT_SECONDS": "2"})
+    try:
+        partner = service.create_partner("slow")
+        host, port = service.base_url.removeprefix("http://").split(":")
+        auth = base64.b64encode(f"{partner.api_key}:{partner.api_secret}".encode()).decode()
+        head = (f"POST /api/v2/token HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n").encode()
+        started = time.monotonic()
+        with socket.create_connection((host, int(port)), timeout=20) as s:
+            s.sendall(head)
+            answer = b""
+            try:
+                for _ in range(15):
+                    s.sendall(b" ")
+                    time.sleep(0.5)
+            except OSError:
+                pass  # the server closed the connection: expected
+            try:
+                while chunk := s.recv(65536):
+                    answer += chunk
+            except OSError:
+                pass
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b"REQUEST_TIMEOUT" in answer
+        assert time.monotonic() - started < 10
+    finally:
+        service.stop()
