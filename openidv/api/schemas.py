@@ -55,7 +55,7 @@ def _check_country(value: Optional[str], field: str = "country") -> Optional[str
         return None
     code = value.upper()
     if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+        raise ValueError(f"'{value[:20]}' is not an ISO 3166-1 alpha-2 country code")
     return code
 
 
@@ -165,14 +165,14 @@ class TokenRequest(_Strict):
                 raise ValueError("must map COUNTRY -> DOCUMENT_TYPE -> {STEP: {type}}")
             for doc_type, steps in by_type.items():
                 if doc_type != "ALL" and doc_type not in DOCUMENT_TYPES:
-                    raise ValueError(f"unknown document type '{doc_type}'")
+                    raise ValueError(f"unknown document type '{doc_type[:40]}'")
                 if not isinstance(steps, dict):
                     raise ValueError("must map COUNTRY -> DOCUMENT_TYPE -> {STEP: {type}}")
                 for name, spec in steps.items():
                     if not _STEP_NAME_RE.match(name):
-                        raise ValueError(f"step name '{name}' must be A-Z, 0-9 and _")
+                        raise ValueError(f"step name '{name[:40]}' must be A-Z, 0-9 and _")
                     if not isinstance(spec, dict) or spec.get("type") != "UPLOAD":
-                        raise ValueError(f"step '{name}' must be {{\"type\": \"UPLOAD\"}}")
+                        raise ValueError(f"step '{name[:40]}' must be {{\"type\": \"UPLOAD\"}}")
         return v
 
 
@@ -228,9 +228,9 @@ class ProcessImages(_Strict):
     def _extra_steps(self) -> "ProcessImages":
         for name, value in (self.model_extra or {}).items():
             if not _STEP_NAME_RE.match(name):
-                raise ValueError(f"'{name}' is not an image step")
+                raise ValueError(f"'{name[:40]}' is not an image step")
             if value is not None and not isinstance(value, str):
-                raise ValueError(f"image for step '{name}' must be a base64 string")
+                raise ValueError(f"image for step '{name[:40]}' must be a base64 string")
         return self
 
     def given(self) -> dict[str, str]:
@@ -318,5 +318,6 @@ def parse_model(model: type[BaseModel], data: dict[str, Any]) -> Any:
         field = ".".join(str(p) for p in err["loc"]) or "body"
         if err["type"] == "missing":
             raise MissingValue(f"Missing value for field '{field}'") from None
-        reason = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        raise BadValue(f"Bad value for field '{field}': {reason}") from None
+        # Never echo a (possibly huge, possibly personal) input back beyond a short excerpt.
+        reason = str(err.get("msg", "invalid value")).removeprefix("Value error, ")[:200]
+        raise BadValue(f"Bad value for field '{field[:100]}': {reason}") from None
