@@ -142,14 +142,25 @@ class Sweeper(threading.Thread):
         self.stopped.set()
 
 
+ORPHAN_MIN_AGE_SECONDS = 3600
+
+
 def run_retention_purge() -> None:
-    from openidv.store.files import make_file_store
+    from openidv.store.files import LocalFileStore, make_file_store
+    from openidv.store.models import StoredFile
     from openidv.store.retention import purge
 
+    files = make_file_store(get_settings())
     with session_scope() as session:
-        plan = purge(session, make_file_store(get_settings()), dry_run=False)
+        plan = purge(session, files, dry_run=False)
     if plan.images or plan.personal_data:
         log.info("retention purge", extra={"images": len(plan.images), "personal_data": len(plan.personal_data)})
+    if isinstance(files.store, LocalFileStore):
+        with session_scope() as session:
+            known = set(session.scalars(select(StoredFile.storage_key).where(StoredFile.deleted_at.is_(None))))
+        removed = files.store.remove_orphans(known, ORPHAN_MIN_AGE_SECONDS)
+        if removed:
+            log.info("orphaned files removed", extra={"count": removed})
 
 
 def run_sweep() -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -64,8 +65,16 @@ class LocalFileStore:
         except FileNotFoundError:
             pass
 
-    def keys(self) -> set[str]:
-        return {p.name for p in self.root.glob("*/*") if p.suffix != ".tmp"}
+    def remove_orphans(self, known_keys: set[str], min_age_seconds: float) -> int:
+        """Unlink files no row refers to: left by a process killed between writing an
+        upload and committing it. Only old ones, so uploads in flight are never touched."""
+        cutoff = time.time() - min_age_seconds
+        removed = 0
+        for path in self.root.glob("*/*"):
+            if path.name.removesuffix(".tmp") not in known_keys and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
 class DatabaseFileStore:

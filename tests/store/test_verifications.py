@@ -140,3 +140,20 @@ def test_delete_erases_personal_data_and_files(sessions, settings, files):
         assert v.status == "DELETED" and v.document_data == {} and "firstName" not in v.token_request
         stored = s.scalar(select(StoredFile))
         assert stored.deleted_at is not None and files.get(s, stored.storage_key) is None
+
+
+def test_orphaned_local_files_are_removed_only_when_old(settings, files, tmp_path):
+    import os
+    import time
+
+    if settings.file_store_kind != "local":
+        return
+    store = files.store
+    for key, age in (("orphan-old", 7200), ("orphan-new", 10), ("kept-old", 7200)):
+        path = store._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+        os.utime(path, (time.time() - age, time.time() - age))
+    assert store.remove_orphans({"kept-old"}, 3600) == 1
+    assert not store._path("orphan-old").exists()
+    assert store._path("orphan-new").exists() and store._path("kept-old").exists()
