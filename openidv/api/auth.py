@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from openidv.api.errors import TooManyRequests, Unauthorized
 from openidv.config import Settings
+from openidv.store import crypto
 from openidv.store.db import session_scope
 from openidv.store.verifications import authenticate_partner
 
@@ -49,25 +50,54 @@ def basic_credentials(request: Request) -> tuple[str, str]:
     return key, secret
 
 
+# Authenticated partners are remembered briefly so that a busy partner's requests do not each
+# pay a database round trip; policy changes made with the CLI apply within this time.
+PARTNER_CACHE_SECONDS = 10.0
+_partner_cache: dict[str, tuple[float, str, "PartnerContext"]] = {}
+_partner_cache_lock = threading.Lock()
+
+
+def authenticate_from_cache(request: Request) -> Optional[PartnerContext]:
+    """The partner if its credentials were checked against the database moments ago
+    (cheap enough to run on the event loop); None when the database must be asked."""
+    key, secret = basic_credentials(request)
+    cached = _partner_cache.get(key)
+    if cached is None or time.monotonic() - cached[0] >= PARTNER_CACHE_SECONDS:
+        return None
+    if not crypto.secret_matches(secret, cached[1]):
+        raise Unauthorized()
+    return cached[2]
+
+
 def authenticate(request: Request) -> PartnerContext:
     key, secret = basic_credentials(request)
+    now = time.monotonic()
     with session_scope() as session:
         partner = authenticate_partner(session, key, secret)
         if partner is None:
             raise Unauthorized()
-        return PartnerContext(
-            id=partner.id,
-            name=partner.name,
-            callback_url=partner.callback_url,
-            review_policy=partner.review_policy,
-            minimum_age=partner.minimum_age,
-            photo_validation=partner.photo_validation,
-            max_image_bytes=partner.max_image_bytes,
-            rate_limit_per_hour=partner.rate_limit_per_hour,
-            success_url=partner.success_url,
-            error_url=partner.error_url,
-            unverified_url=partner.unverified_url,
-        )
+        context = _context(partner)
+        with _partner_cache_lock:
+            if len(_partner_cache) > 10_000:
+                _partner_cache.clear()
+            _partner_cache[key] = (now, partner.api_secret_hash, context)
+        return context
+
+
+def _context(partner) -> "PartnerContext":  # noqa: ANN001
+    return PartnerContext(
+        id=partner.id,
+        name=partner.name,
+        callback_url=partner.callback_url,
+        review_policy=partner.review_policy,
+        minimum_age=partner.minimum_age,
+        photo_validation=partner.photo_validation,
+        max_image_bytes=partner.max_image_bytes,
+        rate_limit_per_hour=partner.rate_limit_per_hour,
+        success_url=partner.success_url,
+        error_url=partner.error_url,
+        unverified_url=partner.unverified_url,
+    )
 
 
 class RateLimiter:

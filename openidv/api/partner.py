@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
 from openidv.api import schemas
-from openidv.api.auth import PartnerContext, authenticate
+from openidv.api.auth import PartnerContext, authenticate, authenticate_from_cache
 from openidv.api.errors import (
     BadValue,
     ErrorBody,
@@ -61,13 +61,13 @@ def _json_body(model: type) -> dict[str, Any]:
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": model.model_json_schema(ref_template="#/components/schemas/{model}")}},
+            "content": {"application/json": {"schema": schemas.inline_json_schema(model)}},
         }
     }
 
 
 async def partner_dependency(request: Request) -> PartnerContext:
-    partner = await run_in_threadpool(authenticate, request)
+    partner = authenticate_from_cache(request) or await run_in_threadpool(authenticate, request)
     request.app.state.rate_limiter.hit(partner)
     return partner
 
