@@ -109,8 +109,12 @@ def partner_create(name: str, callback_url: Optional[str]) -> None:
 @click.option("--retention-images-days", type=click.IntRange(0, 36500), help="Erase images N days after the decision")
 @click.option("--retention-data-days", type=click.IntRange(0, 36500), help="Erase personal data N days after the decision")
 @click.option("--frame-ancestors", help="Origins allowed to embed the hosted flow in an iframe (CSP frame-ancestors)")
+@click.option("--success-url", help="Default successUrl of new tokens")
+@click.option("--error-url", help="Default errorUrl of new tokens")
+@click.option("--unverified-url", help="Default unverifiedUrl of new tokens")
 def partner_policy(api_key: str, review, minimum_age, photo_validation, max_image_mb, callback_url, rate_limit,  # noqa: ANN001
-                   retention_images_days, retention_data_days, frame_ancestors) -> None:
+                   retention_images_days, retention_data_days, frame_ancestors, success_url, error_url,
+                   unverified_url) -> None:
     """Show or change a partner's policy (by API key)."""
     from sqlalchemy import select
 
@@ -131,8 +135,12 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
             p.photo_validation = photo_validation == "on"
         if max_image_mb:
             p.max_image_bytes = int(max_image_mb * 1024 * 1024)
-        if callback_url is not None:
-            p.callback_url = callback_url or None
+        for name, value in (("callback_url", callback_url), ("success_url", success_url),
+                            ("error_url", error_url), ("unverified_url", unverified_url)):
+            if value is not None:
+                if value and not value.lower().startswith(("http://", "https://")):
+                    raise click.BadParameter(f"{value!r} is not an http(s) URL")
+                setattr(p, name, value or None)
         if rate_limit:
             p.rate_limit_per_hour = rate_limit
         if retention_images_days is not None:
@@ -147,7 +155,8 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
                      "photoValidation": p.photo_validation, "maxImageBytes": p.max_image_bytes,
                      "callbackUrl": p.callback_url, "rateLimitPerHour": p.rate_limit_per_hour,
                      "retentionImagesDays": p.retention_images_days,
-                     "retentionDataDays": p.retention_data_days, "frameAncestors": p.frame_ancestors})
+                     "retentionDataDays": p.retention_data_days, "frameAncestors": p.frame_ancestors,
+                     "successUrl": p.success_url, "errorUrl": p.error_url, "unverifiedUrl": p.unverified_url})
 
 
 @partner.command("blocklist")
