@@ -1,0 +1,74 @@
+"""The command line as SPEC section 2 states it (run as a user would, in a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.api.test_process import SEED_DOCUMENT_KEYS, SEED_FULL_STATUS_KEYS
+
+OPENIDV = [sys.executable, "-m", "openidv.cli"]
+
+
+def run(*args: str, env_home) -> subprocess.CompletedProcess:  # noqa: ANN001
+    import os
+
+    env = {**os.environ, "OPENIDV_HOME": str(env_home)}
+    return subprocess.run([*OPENIDV, *args], capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_partner_create_prints_secrets_once_and_stores_hashes(tmp_path):
+    out = run("partner", "create", "Acme", "--callback-url", "https://acme.example/hook", env_home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    created = json.loads(out.stdout)
+    assert set(created) == {"name", "apiKey", "apiSecret", "webhookSecret"} and created["name"] == "Acme"
+    db = (tmp_path / "openidv.db").read_bytes()
+    assert created["apiSecret"].encode() not in db and created["webhookSecret"].encode() not in db
+    bad = run("partner", "create", "X", "--callback-url", "ftp://x", env_home=tmp_path)
+    assert bad.returncode != 0
+
+
+def test_reviewer_create_prints_a_password_once(tmp_path):
+    out = run("reviewer", "create", "anna@example.com", env_home=tmp_path)
+    assert out.returncode == 0, out.stderr
+    created = json.loads(out.stdout)
+    assert created["email"] == "anna@example.com" and len(created["password"]) >= 16
+    assert created["password"].encode() not in (tmp_path / "openidv.db").read_bytes()
+    assert run("reviewer", "create", "anna@example.com", env_home=tmp_path).returncode != 0
+
+
+@pytest.mark.slow
+def test_verify_prints_full_status_for_a_real_passport(tmp_path, test_data_dir, documents_manifest):
+    item = next(i for i in documents_manifest["items"] if i["file"] == "passporteye/100_pass-cze.jpg")
+    out = run("verify", "--front", str(test_data_dir / "documents" / item["file"]), "--country", "CZ",
+              "--document-type", "PASSPORT", env_home=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    full = json.loads(out.stdout)
+    assert set(full) == SEED_FULL_STATUS_KEYS
+    doc = full["client_identity_document"]
+    assert set(doc) == SEED_DOCUMENT_KEYS
+    assert doc["mrz_string"] == "".join(item["mrz_lines"])
+    assert doc["mrz_surname"] == "SPECIMEN" and doc["mrz_document_number"] == "99003853"
+    assert doc["doc_country"] == "CZ" and doc["mrz_document_type"] == "PASSPORT"
+    assert full["face_match_result"] == "FACE_NOT_ANALYSED"
+
+
+@pytest.mark.slow
+def test_compare_faces_and_check_liveness(tmp_path, test_data_dir, faces_manifest):
+    same = next(p for p in faces_manifest["pairs"] if p["same"])
+    different = next(p for p in faces_manifest["pairs"] if not p["same"])
+    faces = test_data_dir / "faces"
+    a = json.loads(run("compare-faces", str(faces / same["a"]), str(faces / same["b"]), env_home=tmp_path).stdout)
+    b = json.loads(run("compare-faces", str(faces / different["a"]), str(faces / different["b"]), env_home=tmp_path).stdout)
+    assert a["result"] == "FACE_MATCH" and b["result"] == "FACE_MISMATCH"
+    assert 0 <= b["similarity"] < a["similarity"] <= 1
+    live = json.loads(run("check-liveness", str(faces / same["a"]), env_home=tmp_path).stdout)
+    assert live["result"] in ("LIVE", "FAKE_FACE", "FACE_UNCERTAIN") and 0 <= live["score"] <= 1
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    out = run("verify", "--front", str(tmp_path / "nope.jpg"), env_home=tmp_path)
+    assert out.returncode == 2 and "does not exist" in out.stderr
