@@ -195,7 +195,7 @@ def conclude(
         images = replace(images, document=document)
     tags = list(fraud_tags)
     suspicion: list[str] = []
-    if face.result == "FAKE_FACE":
+    if face.result == "FAKE_FACE" or face.liveness == "FAKE_FACE":
         tags.append("FAKE_PHOTO")
         suspicion.append("FAKE_PHOTO")
     tags = list(dict.fromkeys(tags))
