@@ -62,6 +62,9 @@ def worker(concurrency: int) -> None:
     from openidv.store.db import migrate
 
     migrate()
+    from openidv.pipeline.warmup import load_all_models_in_background
+
+    load_all_models_in_background()
     Sweeper(get_settings().sweep_interval_seconds).start()
     Consumer(huey, workers=concurrency, worker_type="thread", periodic=False).run()
 

@@ -135,6 +135,9 @@ def start_embedded_worker(concurrency: int, sweep_interval: float):  # noqa: ANN
     from openidv.jobs.queue import EmbeddedConsumer, huey
     from openidv.jobs.tasks import Sweeper
 
+    from openidv.pipeline.warmup import load_all_models_in_background
+
+    load_all_models_in_background()
     consumer = EmbeddedConsumer(huey, workers=concurrency, worker_type="thread", periodic=False)
     consumer.start()
     sweeper = Sweeper(sweep_interval)
