@@ -151,8 +151,11 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
         if retention_data_days is not None:
             p.retention_data_days = retention_data_days
         if frame_ancestors is not None:
-            if any(c in frame_ancestors for c in ";,\r\n"):
-                raise click.BadParameter("space-separated origins only", param_hint="--frame-ancestors")
+            from openidv.web.flow import frame_ancestors as allowed_sources
+
+            if frame_ancestors.strip() and allowed_sources(frame_ancestors) != " ".join(frame_ancestors.split()):
+                raise click.BadParameter("space-separated CSP sources only, e.g. 'https://shop.example "
+                                         "https://*.shop.example'", param_hint="--frame-ancestors")
             p.frame_ancestors = frame_ancestors.strip() or None
         _print_json({"name": p.name, "review": p.review_policy, "minimumAge": p.minimum_age,
                      "photoValidation": p.photo_validation, "maxImageBytes": p.max_image_bytes,

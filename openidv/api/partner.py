@@ -110,6 +110,7 @@ def _token_defaults(req: schemas.TokenRequest, partner: PartnerContext) -> dict[
     echo["tokenType"] = req.tokenType or "IDENTIFICATION"
     echo["expiryTime"] = req.expiryTime if req.expiryTime is not None else 3600
     echo["sessionLength"] = req.sessionLength if req.sessionLength is not None else 600
+    echo["showInstructions"] = req.showInstructions if req.showInstructions is not None else True
     echo["successUrl"] = req.successUrl or partner.success_url
     echo["errorUrl"] = req.errorUrl or partner.error_url
     echo["unverifiedUrl"] = req.unverifiedUrl or partner.unverified_url

@@ -111,6 +111,7 @@ class TokenRequest(_Strict):
     additionalSteps: Optional[dict[str, Any]] = Field(None, json_schema_extra=_ADDITIONAL_STEPS_SCHEMA)
     questionnaire: Optional[Any] = None
     generateDigitString: Optional[bool] = None
+    showInstructions: Optional[bool] = None
 
     @field_validator("clientId")
     @classmethod
@@ -207,6 +208,7 @@ class TokenResponse(BaseModel):
     additionalSteps: Optional[dict[str, Any]]
     questionnaire: Optional[Any]
     generateDigitString: bool
+    showInstructions: bool
     digitString: Optional[str]
     redirectUrl: str
 

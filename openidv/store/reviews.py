@@ -49,6 +49,7 @@ STATUSES: tuple[str, ...] = (
 )
 DOCUMENT_TYPES: tuple[str, ...] = ("ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER")
 # A review may overrule any decided verification; not one still in flight or erased.
+DECIDED_STATUSES = frozenset({"APPROVED", "DENIED", "SUSPECTED"})
 REVIEWABLE_STATUSES = frozenset({"REVIEWING", "APPROVED", "DENIED", "SUSPECTED"})
 
 # manual_* fields a reviewer may correct: key -> (label, kind, max length). Kinds validate.
@@ -373,7 +374,7 @@ def dashboard(session: Session, reviewer: Reviewer, days: int = 14, today: Optio
     rows = session.execute(
         _scoped(
             select(Verification.created_at, Verification.start_time, Verification.finish_time,
-                   Verification.review_time),
+                   Verification.review_time, Verification.status),
             reviewer,
         ).where(or_(Verification.created_at >= since, Verification.finish_time >= since,
                     Verification.review_time >= since))
@@ -383,9 +384,11 @@ def dashboard(session: Session, reviewer: Reviewer, days: int = 14, today: Optio
     durations: list[float] = []
     per_day_durations: dict[dt.date, list[float]] = {d: [] for d in created}
     review_waits: list[float] = []
-    for created_at, start, finish, review in rows:
+    for created_at, start, finish, review, status in rows:
         if created_at and created_at.date() in created:
             created[created_at.date()] += 1
+        if status not in DECIDED_STATUSES:
+            continue  # still waiting (REVIEWING), never used (EXPIRED) or erased (DELETED)
         end = review or finish
         if end and end.date() in decided:
             decided[end.date()] += 1

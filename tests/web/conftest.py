@@ -1,0 +1,161 @@
+"""Fixtures for the review-console tests.
+
+Two kinds: in-process (the real ASGI app under Starlette's TestClient, rows written with the
+store functions, so any state is quick to set up), and black-box against real `openidv
+serve` processes (the API tests' `service` fixture: embedded, and PostgreSQL + Redis with a
+separate worker), where reviewers are created with the CLI as a user would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import jpeg_bytes
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+VERSION = re.compile(r'name="version" value="(\d+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "page has no CSRF field"
+    return found.group(1)
+
+
+def version_of(html: str) -> int:
+    found = VERSION.search(html)
+    assert found, "page has no review form"
+    return int(found.group(1))
+
+
+# ----------------------------------------------------------------------------- in-process
+
+
+@pytest.fixture(scope="session")
+def app_client() -> Iterator[TestClient]:
+    """One app for the in-process tests (its lifespan migrates the test database)."""
+    from openidv.api.app import create_app
+
+    with TestClient(create_app(embedded_worker=False)) as client:
+        yield client
+
+
+@dataclass
+class Seeded:
+    partner_id: int
+    partner_name: str
+    callback_url: Optional[str]
+    api_key: str
+    api_secret: str
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (self.api_key, self.api_secret)
+
+
+@pytest.fixture()
+def make_partner():  # noqa: ANN201
+    from openidv.config import get_settings
+    from openidv.store.db import session_scope
+    from openidv.store.models import Partner
+    from openidv.store.verifications import create_partner
+
+    from sqlalchemy import select
+
+    def make(callback_url: Optional[str] = None) -> Seeded:
+        name = f"console-{uuid.uuid4().hex[:8]}"
+        with session_scope() as session:
+            created = create_partner(session, name, get_settings().data_keys(), callback_url)
+            pid = session.scalar(select(Partner.id).where(Partner.api_key == created.apiKey))
+        return Seeded(pid, name, callback_url, created.apiKey, created.apiSecret)
+
+    return make
+
+
+@pytest.fixture()
+def make_reviewer():  # noqa: ANN201
+    """Creates a reviewer (or an operator without partner); returns (email, password)."""
+    from openidv.store.db import session_scope
+    from openidv.store.models import Reviewer
+
+    def make(partner_id: Optional[int]) -> tuple[str, str]:
+        email = f"rev-{uuid.uuid4().hex[:8]}@example.org"
+        password = secrets.token_urlsafe(12)
+        with session_scope() as session:
+            session.add(Reviewer(email=email, password_hash=PasswordHasher().hash(password), partner_id=partner_id))
+        return email, password
+
+    return make
+
+
+@pytest.fixture()
+def make_verification():  # noqa: ANN201
+    """A verification in the given state with a stored FRONT (and FACE) image; its scanRef."""
+    from sqlalchemy import update
+
+    from openidv.config import get_settings
+    from openidv.store.db import session_scope
+    from openidv.store.files import make_file_store
+    from openidv.store.models import Partner, Verification
+    from openidv.store.verifications import create_verification, start_processing
+
+    def make(partner_id: int, *, status: str = "REVIEWING", client_id: str = "client-1",
+             finish_time: Optional[dt.datetime] = None, request: Optional[dict[str, Any]] = None,
+             **values: Any) -> str:
+        with session_scope() as session:
+            partner = session.get(Partner, partner_id)
+            req = {"clientId": client_id, "tokenType": "IDENTIFICATION", "expiryTime": 3600, **(request or {})}
+            token = create_verification(session, partner, req, False)
+            v = token.verification
+            images = {"FRONT": (jpeg_bytes(320, 200, (200, 180, 160)), "image/jpeg"),
+                      "FACE": (jpeg_bytes(200, 240, (90, 80, 70)), "image/jpeg")}
+            assert start_processing(session, v, make_file_store(get_settings()), images,
+                                    country="LT", document_type="PASSPORT", platform="API")
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            defaults = {"status": status, "auto_document": "DOC_VALIDATED", "auto_face": "FACE_UNCERTAIN",
+                        "face_similarity": 0.61, "finish_time": finish_time or now,
+                        "decision_reasons": [{"check": "face", "outcome": "REVIEWING",
+                                              "detail": "face result FACE_UNCERTAIN is not conclusive",
+                                              "scores": {"similarity": 0.61}}]}
+            defaults.update(values)
+            session.execute(update(Verification).where(Verification.id == v.id).values(**defaults))
+            return v.scan_ref
+
+    return make
+
+
+def login(client: TestClient | httpx.Client, email: str, password: str) -> httpx.Response:
+    page = client.get("/console/login")
+    assert page.status_code == 200
+    return client.post("/console/login", data={"email": email, "password": password, "csrf": csrf_of(page.text)},
+                       follow_redirects=False)
+
+
+@pytest.fixture()
+def console_for(app_client: TestClient):  # noqa: ANN201
+    """A logged-in TestClient (own cookie jar) for a reviewer."""
+    from openidv.web import console
+
+    clients: list[TestClient] = []
+
+    def make(email: str, password: str) -> TestClient:
+        client = TestClient(app_client.app)
+        clients.append(client)
+        r = login(client, email, password)
+        assert r.status_code == 303, r.text
+        assert console.SESSION_COOKIE in client.cookies
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
