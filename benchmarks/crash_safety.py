@@ -103,7 +103,7 @@ def main() -> None:
         receiver.close()
         if args.mode == "scaleout":
             drop_postgres_database(service.env["OPENIDV_DATABASE_URL"])
-    print(f"| mode | kills | verifications | not final | webhooks missing | sent more than once | orphaned files | minutes |")
+    print("| mode | kills | verifications | not final | webhooks missing | sent more than once | orphaned files | minutes |")
     print("|---|---|---|---|---|---|---|---|")
     print(f"| {args.mode} | {kills} | {len(scan_refs)} | {len(not_final)} | {len(missing)} | {len(duplicates)} | "
           f"{orphans} | {(time.monotonic() - started) / 60:.1f} |")

@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from tests.api.conftest import jpeg_bytes
+from tests.conftest import jpeg_bytes
 from tests.api.test_process import b64, new_token, process_body
 from tests.support.service import METRICS_TOKEN
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.api.conftest import jpeg_bytes
+from tests.conftest import jpeg_bytes
 from tests.api.test_process import b64, new_token, process_body
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.api.conftest import jpeg_bytes
+from tests.conftest import jpeg_bytes
 from tests.api.test_tokens import assert_error
 
 SEED_FULL_STATUS_KEYS = {

@@ -60,7 +60,7 @@ def test_seed_004_two_documents_for_one_user(service, partner, receiver, test_da
 
 def test_missing_additional_step_is_reported_not_found(service, partner, receiver):
     steps = {"ALL": {"ALL": {"SECOND_DOCUMENT": {"type": "UPLOAD"}}}}
-    from tests.api.conftest import jpeg_bytes
+    from tests.conftest import jpeg_bytes
 
     with service.client(partner) as c:
         token = c.post("/api/v2/token", json={"clientId": "u", "tokenType": "DOCUMENT",
@@ -78,7 +78,7 @@ def test_missing_additional_step_is_reported_not_found(service, partner, receive
 
 def test_custom_step_name_upload_is_checked(service, partner):
     steps = {"LT": {"ALL": {"SECOND_DOCUMENT": {"type": "UPLOAD"}}}}
-    from tests.api.conftest import jpeg_bytes
+    from tests.conftest import jpeg_bytes
 
     with service.client(partner) as c:
         token = c.post("/api/v2/token", json={"clientId": "u", "tokenType": "DOCUMENT",

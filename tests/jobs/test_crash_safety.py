@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.api.conftest import jpeg_bytes
+from tests.conftest import jpeg_bytes
 from tests.support.service import WebhookReceiver, _spawn, drop_postgres_database, start_service
 
 

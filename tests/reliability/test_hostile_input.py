@@ -7,7 +7,6 @@ import base64
 import io
 import json
 
-import httpx
 import numpy as np
 import pytest
 from PIL import Image

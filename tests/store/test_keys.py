@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from openidv.config import Settings
 from openidv.store import verifications as ops
-from openidv.store.db import make_engine
 from openidv.store.files import make_file_store
 from openidv.store.keys import reencrypt_all
 from openidv.store.models import Partner, StoredFile

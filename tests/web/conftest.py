@@ -20,7 +20,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import jpeg_bytes
+from tests.conftest import jpeg_bytes
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.api.conftest import jpeg_bytes
+from tests.conftest import jpeg_bytes
 from tests.support.service import Partner, Service, WebhookReceiver, start_service
 from tests.web.conftest import csrf_of, login, version_of
 

@@ -26,7 +26,6 @@ from sqlalchemy import select
 from openidv.store.db import session_scope
 from openidv.store.models import AuditEntry, Verification, WebhookDelivery
 # The real-server fixtures of the API tests (each runs in both deployment modes).
-from tests.api.conftest import partner, receiver, service  # noqa: F401
 from tests.web.conftest import csrf_of, login, version_of
 
 REVIEW = {"manual_document": "DOC_VALIDATED", "manual_face": "FACE_MATCH", "note": "checked by hand"}
@@ -382,7 +381,7 @@ def test_review_queries_directly():
 
 def _reviewing_verification(service, partner) -> str:  # noqa: ANN001
     """REVIEWING quickly: review_all policy, a plain JPEG, skipAnalysis, a DOCUMENT token."""
-    from tests.api.conftest import jpeg_bytes
+    from tests.conftest import jpeg_bytes
 
     service.cli("partner", "policy", partner.api_key, "--review", "review_all")
     with service.client(partner) as c:

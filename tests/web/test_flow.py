@@ -24,7 +24,7 @@ import pytest
 from PIL import Image
 
 # The real-server fixtures of the API tests (each runs in both deployment modes).
-from tests.api.conftest import jpeg_bytes, partner, real_images, receiver, service  # noqa: F401
+from tests.conftest import jpeg_bytes
 from tests.support.service import Partner, Service
 
 IPHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
