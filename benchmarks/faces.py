@@ -276,7 +276,7 @@ def run(
         )
     total = sum(live_counts.values())
     print(
-        f"\nreal face photos (shared/data/faces, all live), packaged model on the detected face: "
+        "\nreal face photos (shared/data/faces, all live), packaged model on the detected face: "
         + ", ".join(f"{k} {v}/{total} ({v / max(total, 1):.0%})" for k, v in live_counts.items())
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import os
 import re
 import shutil
 import threading
@@ -446,8 +447,13 @@ def launch(playwright: Any, *, camera_allowed: bool, video: Optional[Path]) -> A
 
 
 def shot(page: Any, name: str) -> None:
-    DOCS_DIR.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS_DIR / f"flow-{name}.png"))
+    """Rendering each step proves it paints; the file lands in docs/ only when asked
+    (DOCS_SCREENSHOTS=1), so a test run leaves the work tree unchanged."""
+    png = page.screenshot()
+    assert png.startswith(b"\x89PNG") and len(png) > 2000
+    if os.environ.get("DOCS_SCREENSHOTS") == "1":
+        DOCS_DIR.mkdir(exist_ok=True)
+        (DOCS_DIR / f"flow-{name}.png").write_bytes(png)
 
 
 def wait_until(condition: Any, what: str, timeout: float = 30.0) -> None:
