@@ -298,21 +298,26 @@ def _retrieval_route(path: str, summary: str, response_model: Any, shape) -> Non
     async def endpoint(request: Request, partner: PartnerContext = Depends(partner_dependency)) -> JSONResponse:
         req: schemas.ScanRefRequest = await _read(request, schemas.ScanRefRequest)
         base = _public_base(request)
-        body = await run_in_threadpool(_lookup, partner.id, req.scanRef, lambda s, v: shape(s, v, base))
+        body = await run_in_threadpool(_lookup, partner.id, req.scanRef, lambda s, v: shape(s, v, base, req))
         return JSONResponse(body)
 
 
-def _files_shape(session, verification, base: str) -> dict[str, str]:  # noqa: ANN001
+def _files_shape(session, verification, base: str, req) -> dict[str, str]:  # noqa: ANN001
     signer = FileUrlSigner(get_settings())
     return {f.step: signer.url(f.id, base) for f in live_files(session, verification.id)}
 
 
 _retrieval_route("/status", "Overall status of a verification", schemas.StatusResponse,
-                 lambda s, v, base: status_view(v))
-_retrieval_route("/data", "Document data read", schemas.DataResponse, lambda s, v, base: data_view(v))
+                 lambda s, v, base, req: status_view(v))
+_retrieval_route("/data", "Document data read", schemas.DataResponse, lambda s, v, base, req: data_view(v))
 _retrieval_route("/files", "Pre-signed image URLs (valid 1 hour)", dict[str, str], _files_shape)
-_retrieval_route("/full-status", "Full status (structure of the iDenfy full-status)", dict[str, Any],
-                 lambda s, v, base: full_status_view(v))
+_retrieval_route(
+    "/full-status",
+    "Full status (exactly the structure of the iDenfy full-status; with includeReasons: true, "
+    "an extra 'openidv' object holds the decision reasons and the face similarity)",
+    dict[str, Any],
+    lambda s, v, base, req: full_status_view(v, include_reasons=req.includeReasons),
+)
 
 
 @router.post(

@@ -261,6 +261,8 @@ class ScanRefRequest(_Strict):
     """Body of /status, /data, /files, /full-status and /delete."""
 
     scanRef: str = Field(min_length=1, max_length=100)
+    # openidv extension, /full-status only: also return why the decision is what it is.
+    includeReasons: bool = False
 
 
 class StatusResponse(BaseModel):

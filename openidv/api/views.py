@@ -83,8 +83,10 @@ def data_view(v: Verification) -> dict[str, Any]:
     }
 
 
-def full_status_view(v: Verification) -> dict[str, Any]:
-    """Exactly the structure of seed 003 (snake_case keys)."""
+def full_status_view(v: Verification, *, include_reasons: bool = False) -> dict[str, Any]:
+    """Exactly the structure of seed 003 (snake_case keys); with `include_reasons`, one more
+    key, "openidv", with the decision's reasons and scores (an opt-in extension, so that the
+    default answer stays key-for-key iDenfy's)."""
     req = v.token_request or {}
     data = v.document_data or {}
     manual = v.manual_data or {}
@@ -123,6 +125,16 @@ def full_status_view(v: Verification) -> dict[str, Any]:
         "start_time": format_time(v.start_time),
         "finish_time": format_time(v.finish_time),
         "review_time": format_time(v.review_time),
+    } | ({"openidv": reasons_view(v)} if include_reasons else {})
+
+
+def reasons_view(v: Verification) -> dict[str, Any]:
+    return {
+        "decision_reasons": list(v.decision_reasons or []),
+        "face_similarity": v.face_similarity,
+        "fraud_tags": list(v.fraud_tags or []),
+        "mismatch_tags": list(v.mismatch_tags or []),
+        "additional_steps": v.additional_steps,
     }
 
 

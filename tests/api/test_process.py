@@ -268,6 +268,10 @@ def test_full_flow_to_final_status_webhook_files_and_delete(service, partner, re
         full = c.post("/api/v2/full-status", json={"scanRef": scan_ref}).json()
         assert set(full) == SEED_FULL_STATUS_KEYS
         assert set(full["client"]) == SEED_CLIENT_KEYS
+        explained = c.post("/api/v2/full-status", json={"scanRef": scan_ref, "includeReasons": True}).json()
+        assert set(explained) == SEED_FULL_STATUS_KEYS | {"openidv"}
+        checks = {r["check"] for r in explained["openidv"]["decision_reasons"]}
+        assert {"document", "face"} <= checks
         assert set(full["client_identity_document"]) == SEED_DOCUMENT_KEYS
         assert full["start_time"] and full["finish_time"]
         assert full["client"]["name"] == "Test" and full["client"]["surname"] == "Person"
