@@ -253,6 +253,34 @@ def purge(dry_run: bool) -> None:
     _print_json({"dryRun": dry_run, **plan.as_dict()})
 
 
+@main.command("backup")
+@click.argument("target", type=click.Path(file_okay=False))
+def backup_command(target: str) -> None:
+    """Back up a running embedded instance (database, images, key) into TARGET."""
+    from pathlib import Path
+
+    from openidv.store.backup import BackupError, backup
+
+    try:
+        _print_json(backup(get_settings(), Path(target)))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+def restore_command(source: str) -> None:
+    """Restore a backup into an empty OPENIDV_HOME (stop openidv first)."""
+    from pathlib import Path
+
+    from openidv.store.backup import BackupError, restore
+
+    try:
+        _print_json(restore(get_settings(), Path(source)))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @main.group()
 def keys() -> None:
     """Encryption keys (see docs/operations.md, "Key rotation")."""
