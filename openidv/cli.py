@@ -25,6 +25,17 @@ def _setup_process(role: str) -> None:
     logging.getLogger("openidv").info("starting", extra={"role": role, "pid": os.getpid()})
 
 
+def _partner_by_key(session, api_key: str):  # noqa: ANN001, ANN202
+    from sqlalchemy import select
+
+    from openidv.store.models import Partner
+
+    partner = session.scalar(select(Partner).where(Partner.api_key == api_key))
+    if partner is None:
+        raise click.ClickException(f"no partner with API key {api_key}")
+    return partner
+
+
 @click.group()
 def main() -> None:
     """openidv: self-hostable identity verification."""
@@ -119,17 +130,13 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
                    retention_images_days, retention_data_days, frame_ancestors, success_url, error_url,
                    unverified_url) -> None:
     """Show or change a partner's policy (by API key)."""
-    from sqlalchemy import select
 
     from openidv.store.db import migrate as run_migrations
     from openidv.store.db import session_scope
-    from openidv.store.models import Partner
 
     run_migrations()
     with session_scope() as session:
-        p = session.scalar(select(Partner).where(Partner.api_key == api_key))
-        if p is None:
-            raise click.ClickException(f"no partner with API key {api_key}")
+        p = _partner_by_key(session, api_key)
         if review:
             p.review_policy = review
         if minimum_age is not None:
@@ -176,13 +183,11 @@ def partner_blocklist(api_key: str, action: str, numbers: tuple[str, ...]) -> No
     from openidv.store.db import migrate as run_migrations
     from openidv.store.db import session_scope
     from openidv.store.fraud import document_number_key
-    from openidv.store.models import BlockedDocument, Partner
+    from openidv.store.models import BlockedDocument
 
     run_migrations()
     with session_scope() as session:
-        p = session.scalar(select(Partner).where(Partner.api_key == api_key))
-        if p is None:
-            raise click.ClickException(f"no partner with API key {api_key}")
+        p = _partner_by_key(session, api_key)
         keys = [k for k in (document_number_key(n) for n in numbers) if k]
         if action == "add":
             for key in keys:
@@ -215,7 +220,7 @@ def reviewer_create(email: str, partner_key: Optional[str]) -> None:
 
     from openidv.store.db import migrate as run_migrations
     from openidv.store.db import session_scope
-    from openidv.store.models import Partner, Reviewer
+    from openidv.store.models import Reviewer
 
     if "@" not in email or len(email) > 254:
         raise click.BadParameter("must be an e-mail address", param_hint="EMAIL")
@@ -226,10 +231,7 @@ def reviewer_create(email: str, partner_key: Optional[str]) -> None:
             raise click.ClickException(f"reviewer {email} already exists")
         partner_id = None
         if partner_key:
-            p = session.scalar(select(Partner).where(Partner.api_key == partner_key))
-            if p is None:
-                raise click.ClickException(f"no partner with API key {partner_key}")
-            partner_id = p.id
+            partner_id = _partner_by_key(session, partner_key).id
         session.add(Reviewer(email=email.lower(), password_hash=PasswordHasher().hash(password),
                              partner_id=partner_id))
     _print_json({"email": email.lower(), "password": password,
