@@ -13,14 +13,15 @@ from openidv.api.images import UploadedImage
 
 
 def validate_photos(uploads: Mapping[str, UploadedImage]) -> None:
-    from openidv.pipeline import MODELS_LOCK
     from openidv.pipeline.document import has_document
     from openidv.pipeline.face import has_face
 
+    # Not under the pipeline's MODELS_LOCK: a running job would hold it for a second or
+    # more. has_face uses its own detector; has_document only RapidOCR's text detector,
+    # whose ONNX Runtime session is safe to call from several threads.
     front, face = uploads.get("FRONT"), uploads.get("FACE")
-    with MODELS_LOCK:
-        document_found = front is None or has_document(front.pixels)
-        face_found = document_found and (face is None or has_face(face.pixels))
+    document_found = front is None or has_document(front.pixels)
+    face_found = document_found and (face is None or has_face(face.pixels))
     if not document_found:
         raise PhotoNotAccepted("DOC_NOT_FOUND", "No document was found on the FRONT image")
     if not face_found:

@@ -189,12 +189,12 @@ def face_sharpness(image: np.ndarray, box: Box) -> float:
 
 
 def _detect(
-    image: np.ndarray, max_side: int, upsample: int, min_score: float = DETECT_MIN_SCORE
+    image: np.ndarray, max_side: int, upsample: int, min_score: float = DETECT_MIN_SCORE, detector=None  # noqa: ANN001
 ) -> list[DetectedFace]:
     """HOG detection on a reduced copy; boxes mapped back to the input's pixels, largest first."""
-    models = _get_models()
+    detector = detector or _get_models().detector
     small, factor = _scale_to_max_side(image, max_side)
-    rects, scores, _ = models.detector.run(_to_rgb(small), upsample, min_score)
+    rects, scores, _ = detector.run(_to_rgb(small), upsample, min_score)
     faces = []
     for rect, score in zip(rects, scores):
         x0, y0 = max(0, rect.left()), max(0, rect.top())
@@ -228,9 +228,26 @@ def has_face(image: np.ndarray) -> bool:
     filling at least a sixth of the picture — a selfie's face does); falls back to the
     full detector only when that finds nothing, so a valid selfie costs ≈25 ms.
     """
-    if _detect(image, VALIDATE_MAX_SIDE, upsample=0):
-        return True
-    return bool(detect_faces(image))
+    with _validation_lock:
+        detector = _validation_detector()
+        if _detect(image, VALIDATE_MAX_SIDE, upsample=0, detector=detector):
+            return True
+        return bool(_detect(image, DETECT_MAX_SIDE, upsample=1, detector=detector))
+
+
+# dlib detectors are not safe to share between threads, and the worker's is busy for whole
+# jobs: photo validation in the API has its own (a HOG detector is small and loads in ms).
+_validation_lock = threading.Lock()
+_validation_detector_instance = None
+
+
+def _validation_detector():  # noqa: ANN202
+    global _validation_detector_instance
+    if _validation_detector_instance is None:
+        import dlib
+
+        _validation_detector_instance = dlib.get_frontal_face_detector()
+    return _validation_detector_instance
 
 
 # ------------------------------------------------------------------ embedding
