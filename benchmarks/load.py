@@ -33,6 +33,7 @@ async def main_async(base_url: str, auth, rate: float, seconds: float, process_e
               "FACE": base64.b64encode((data / "faces/deepface/img1.jpg").read_bytes()).decode()}
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
+    kinds_of_failure: dict[str, int] = defaultdict(int)
     submitted: list[str] = []
     tasks = []
     limits = httpx.Limits(max_connections=200)
@@ -43,8 +44,9 @@ async def main_async(base_url: str, auth, rate: float, seconds: float, process_e
             t0 = time.perf_counter()
             try:
                 r = await client.post(path, json=body)
-            except httpx.HTTPError:
+            except httpx.HTTPError as exc:
                 errors[name] += 1
+                kinds_of_failure[f"{name}: {type(exc).__name__}"] += 1
                 return None
             latencies[name].append(time.perf_counter() - t0)
             if r.status_code >= 400:
@@ -85,6 +87,8 @@ async def main_async(base_url: str, auth, rate: float, seconds: float, process_e
                 if r.json()["status"] != "ACTIVE":
                     pending.discard(ref)
             await asyncio.sleep(1)
+    if kinds_of_failure:
+        print("client-side failures:", dict(kinds_of_failure))
     return latencies, errors, submitted, pending, i
 
 

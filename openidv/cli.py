@@ -57,7 +57,10 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     from openidv.api.app import create_app
 
     app = create_app(embedded_worker=not no_worker)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=5,
+    # Keep-alive longer than clients' own idle expiry (httpx: 5 s), so a client never sends a
+    # request on a connection the server is closing at that moment (seen under load as a
+    # dropped request); idle connections still close after a minute.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=65,
                 h11_max_incomplete_event_size=64 * 1024)
 
 
