@@ -116,7 +116,9 @@ def test_tampered_session_cookie_is_ignored(app_client, make_reviewer):
     login(client, email, password)
     value = client.cookies["openidv_console"]
     client.cookies.clear()
-    client.cookies.set("openidv_console", value[:-2] + ("AA" if not value.endswith("AA") else "BB"), path="/console")
+    # A character inside the signature (the last one carries padding bits that may not count).
+    forged = value[:-6] + ("A" if value[-6] != "A" else "B") + value[-5:]
+    client.cookies.set("openidv_console", forged, path="/console")
     assert client.get("/console/queue", follow_redirects=False).status_code == 303
 
 
