@@ -57,6 +57,8 @@ SPECIAL_COUNTRY_CODES: dict[str, str | None] = {
     "GBD": "GB", "GBN": "GB", "GBO": "GB", "GBP": "GB", "GBS": "GB",
     "RKS": "XK", "UNK": "XK",
     "UTO": None,  # Utopia, ICAO's fictional state
+    # ICAO 9303 part 3 codes with no ISO 3166 country: EU, UN bodies, Interpol, and the
+    # X-codes for stateless persons and refugees (XXA, XXB, XXC, XXX is "unspecified").
     "EUE": None, "UNO": None, "UNA": None, "XPO": None, "XXA": None, "XXB": None,
     "XXC": None, "XXX": None, "XOM": None, "XDC": None, "XBT": None, "XEC": None,
     "XCC": None, "XCE": None, "XCO": None, "XES": None, "XIM": None, "XMP": None,
