@@ -343,12 +343,12 @@ def config_check() -> None:
               type=click.Choice(["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER"]))
 def verify(front: str, back: Optional[str], face: Optional[str], country: Optional[str], document_type: Optional[str]) -> None:
     """Run the whole pipeline on image files, no server; print the full-status JSON."""
-    from openidv.pipeline.images import ImageRejected, read_image_file
+    from openidv.pipeline.images import ANALYSIS_MAX_SIDE, ImageRejected, read_image_file
     from openidv.pipeline.local import verify_images
 
     paths = {"FRONT": front, "BACK": back, "FACE": face}
     try:
-        images = {step: read_image_file(p) for step, p in paths.items() if p}
+        images = {step: read_image_file(p, ANALYSIS_MAX_SIDE) for step, p in paths.items() if p}
     except ImageRejected as exc:
         raise click.ClickException(str(exc)) from None
     _print_json(verify_images(images, country=country.upper() if country else None,

@@ -13,7 +13,7 @@ from sqlalchemy import and_, or_, update
 from openidv.config import get_settings
 from openidv.metrics import STAGE_SECONDS, VERIFICATIONS
 from openidv.pipeline.decision import Reason
-from openidv.pipeline.images import ImageRejected, decode_image
+from openidv.pipeline.images import ANALYSIS_MAX_SIDE, ImageRejected, decode_image
 from openidv.pipeline.run import Analysis, ImageAnalysis, additional_step_names, analyse_images, conclude
 from openidv.store import fraud
 from openidv.store.db import session_scope
@@ -89,7 +89,8 @@ def process_verification_job(verification_id: int) -> Optional[int]:
         return _commit_failure(verification_id, f"processing failed {job.runs - 1} times")
     try:
         started = time.perf_counter()
-        images = {step: decode_image(data) for step, data in job.images.items() if data is not None}
+        images = {step: decode_image(data, max_side=ANALYSIS_MAX_SIDE)
+                  for step, data in job.images.items() if data is not None}
         STAGE_SECONDS.labels("decode").observe(time.perf_counter() - started)
         analysed = analyse_images(
             images,

@@ -22,6 +22,32 @@ from PIL import Image
 # one dev image (a tilted screenshot): the zone is re-detected in an enlarged band anyway.
 DET_LIMIT_SIDE_PX = 640
 
+# RapidOCR pads every recognition batch to at least 320 px wide (its default input shape);
+# most visual-zone lines ("M", "CZE", a date) are far narrower. The model reads any width,
+# so padding only to the widest line of the batch cut visual-zone recognition ~20 %
+# (measured: 29 passport lines 474 → 371 ms) without changing what MRZ lines read.
+REC_MIN_WIDTH_PX = 48
+
+
+def _tuned_session(model_path: str):  # noqa: ANN202
+    """An ONNX Runtime session for one of RapidOCR's wheel models, with our options.
+
+    RapidOCR builds its sessions with the memory arena off and ONNX Runtime's default
+    spinning thread pool; its parameters cannot pass a ready session, so we swap it in.
+    Arena on: ~13 % faster recognition here. Spinning off: the pipeline runs the selfie
+    branch (dlib) in a second thread, and idle OCR threads spinning on the same two cores
+    would take CPU from it.
+    """
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.enable_cpu_mem_arena = True
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+
+
 MRZ_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
 _lock = threading.Lock()
@@ -60,8 +86,9 @@ def rapidocr_engine():
                     }
                 )
                 # Load both models now so the first request does not pay for it twice.
-                _rapid._load_det_model()
-                _rapid._load_rec_model()
+                for model in (_rapid._load_det_model(), _rapid._load_rec_model()):
+                    model.session.session = _tuned_session(model.session.session._model_path)
+                _rapid._load_rec_model().rec_image_shape = [3, 48, REC_MIN_WIDTH_PX]
     return _rapid
 
 

@@ -57,3 +57,35 @@ def test_pixel_bomb_is_rejected_from_the_header():
 def test_reduced_decode_keeps_aspect():
     data = encode(Image.new("RGB", (4000, 3000), (10, 20, 30)), "JPEG")
     assert decode_image(data, max_side=1000).shape == (750, 1000, 3)
+
+
+def test_reduced_decode_of_a_landscape_photo_uses_dct_scaling(monkeypatch):
+    """A 4032×3024 phone photo for ANALYSIS_MAX_SIDE: libjpeg decodes it at half scale.
+
+    (Asking draft() for a square target would leave the short side too small for any
+    reduction, and the photo would be decoded in full.)
+    """
+    from openidv.pipeline.images import ANALYSIS_MAX_SIDE
+
+    data = encode(Image.new("RGB", (4032, 3024), (10, 20, 30)), "JPEG")
+    from PIL import JpegImagePlugin
+
+    decoded_sizes = []
+    original = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        result = original(self, mode, size)
+        decoded_sizes.append(self.size)  # the size libjpeg will decode at
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    decoded = decode_image(data, max_side=ANALYSIS_MAX_SIDE)
+    assert decoded_sizes and set(decoded_sizes) == {(2016, 1512)}
+    assert decoded.shape == (1500, ANALYSIS_MAX_SIDE, 3)
+
+
+def test_small_images_are_not_resized_for_analysis():
+    from openidv.pipeline.images import ANALYSIS_MAX_SIDE
+
+    data = encode(Image.new("RGB", (900, 600), (10, 20, 30)), "JPEG")
+    assert decode_image(data, max_side=ANALYSIS_MAX_SIDE).shape == (600, 900, 3)

@@ -1,0 +1,113 @@
+"""Where the pipeline's time goes, from a profiler run (issue 9).
+
+    python benchmarks/profile_pipeline.py [--rounds 10] [--top 25]
+
+Runs the same realistic mix as benchmarks/end_to_end.py (a real passport specimen + selfie,
+a synthetic ID card front + back + selfie) through ``openidv.pipeline.run.analyse_images``
+in this process, once to warm the models up and then ``--rounds`` times under cProfile.
+Prints a table of the pipeline's steps (decode, document find, MRZ readings, visual-zone
+OCR, portrait, face detect, embed, liveness, decision) as milliseconds per verification,
+measured as the cumulative time of the function that does each step, and then the
+heaviest functions overall. No server, no database: this is the pipeline alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# (step, module file suffix, function name): the function whose cumulative time is the step.
+STEPS = [
+    ("decode (base64 → pixels)", "pipeline/images.py", "decode_image"),
+    ("document: text-line detection", "pipeline/ocr.py", "detect_text_lines"),
+    ("document: OCR recognition (all)", "pipeline/ocr.py", "recognize_lines"),
+    ("document: MRZ find + primary reading", "pipeline/document.py", "locate_mrz"),
+    ("document: MRZ second reading (Tesseract)", "pipeline/document.py", "secondary_reading"),
+    ("document: MRZ third reading", "pipeline/document.py", "third_reading"),
+    ("document: visual-zone OCR", "pipeline/document.py", "read_visual_zone"),
+    ("document: portrait find (dlib HOG)", "pipeline/document.py", "find_portrait"),
+    ("document: total", "pipeline/document.py", "analyse_document"),
+    ("face: detect", "pipeline/face.py", "_detect"),
+    ("face: embed", "pipeline/face.py", "embed_face"),
+    ("face: liveness", "pipeline/liveness.py", "check_liveness"),
+    ("face: total", "pipeline/face.py", "analyse_face"),
+    ("decision (tags, cross-checks)", "pipeline/run.py", "conclude"),
+]
+
+
+def workload(data: Path):
+    from benchmarks.end_to_end import workload as bodies
+    from openidv.pipeline.images import decode_image
+
+    out = []
+    for body in bodies(data):
+        out.append((body["documentType"], body["country"], body["images"]))
+    return out, decode_image
+
+
+def run_once(items, decode_image) -> None:
+    from openidv.pipeline.run import analyse_images, conclude
+
+    for doc_type, country, b64_images in items:
+        images = {side: decode_image(base64.b64decode(b64)) for side, b64 in b64_images.items()}
+        analysis = analyse_images(images, token_type="IDENTIFICATION", declared_country=country,
+                                  declared_type=doc_type)
+        conclude(analysis, token_type="IDENTIFICATION", token_request={})
+
+
+def step_table(stats: pstats.Stats, per: int) -> list[tuple[str, float, int]]:
+    rows = []
+    for label, suffix, name in STEPS:
+        total, calls = 0.0, 0
+        for (filename, _line, func), (_cc, nc, _tt, ct, _callers) in stats.stats.items():
+            if func == name and filename.endswith(suffix):
+                total += ct
+                calls += nc
+        rows.append((label, total / per * 1000, calls // max(per, 1)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get("OPENIDV_TEST_DATA", "../shared/data")))
+    args = parser.parse_args()
+    if not (args.data / "documents").is_dir():
+        raise SystemExit(f"test images not found under {args.data} (set OPENIDV_TEST_DATA)")
+
+    items, decode_image = workload(args.data)
+    started = time.perf_counter()
+    run_once(items, decode_image)  # loads every model
+    print(f"warm-up (model loading + first run): {time.perf_counter() - started:.1f} s")
+
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(args.rounds):
+        run_once(items, decode_image)
+    profiler.disable()
+    wall = time.perf_counter() - started
+    verifications = args.rounds * len(items)
+    print(f"{verifications} verifications in {wall:.1f} s under the profiler "
+          f"({wall / verifications * 1000:.0f} ms each, profiler overhead included)\n")
+
+    stats = pstats.Stats(profiler)
+    print("| step | ms per verification | calls per verification |")
+    print("|---|---|---|")
+    for label, ms, calls in step_table(stats, verifications):
+        print(f"| {label} | {ms:.0f} | {calls} |")
+    print(f"\nHeaviest {args.top} functions by own time:")
+    stats.sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
