@@ -1,4 +1,11 @@
-"""A bare Starlette app answering a small JSON "hello" to POST: the yardstick for /status."""
+"""A bare Starlette app, the yardstick for the API benchmark (benchmarks/api.py):
+
+- POST /hello answers a small JSON, like /status;
+- POST /ingest takes a /process-shaped JSON body, parses it, base64-decodes every image in
+  `images` and answers a small JSON: the least any framework must do with such a body.
+"""
+
+import base64
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -11,4 +18,10 @@ async def hello(request: Request) -> JSONResponse:
     return JSONResponse({"status": "APPROVED", "scanRef": "hello"})
 
 
-app = Starlette(routes=[Route("/hello", hello, methods=["POST"])])
+async def ingest(request: Request) -> JSONResponse:
+    body = await request.json()
+    sizes = {step: len(base64.b64decode(value, validate=True)) for step, value in body["images"].items()}
+    return JSONResponse({"received": sizes})
+
+
+app = Starlette(routes=[Route("/hello", hello, methods=["POST"]), Route("/ingest", ingest, methods=["POST"])])

@@ -24,7 +24,7 @@ class UploadedImage:
     pixels: np.ndarray
 
 
-PREVIEW_MAX_SIDE = 1600  # photo validation works on this size; the worker decodes in full
+PREVIEW_MAX_SIDE = 1600  # photo validation works on this size (JPEGs decoded at reduced DCT scale)
 
 
 def decode_upload(step: str, value: str, *, max_bytes: int, max_megapixels: float) -> UploadedImage:

@@ -89,3 +89,11 @@ def test_small_images_are_not_resized_for_analysis():
 
     data = encode(Image.new("RGB", (900, 600), (10, 20, 30)), "JPEG")
     assert decode_image(data, max_side=ANALYSIS_MAX_SIDE).shape == (600, 900, 3)
+
+
+def test_truncated_large_jpeg_is_rejected_at_reduced_scale_too():
+    """Reduced-scale decoding still reads the whole entropy-coded stream: truncation shows."""
+    rng = np.random.default_rng(1)
+    data = encode(Image.fromarray(rng.integers(0, 255, (3000, 4000, 3), dtype=np.uint8)), "JPEG", quality=80)
+    with pytest.raises(ImageRejected):
+        decode_image(data[: len(data) * 2 // 3], max_side=1600)

@@ -191,12 +191,15 @@ def drop_postgres_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def start_service(mode: str, home: Path, extra_env: Optional[dict[str, str]] = None) -> Service:
+def start_service(mode: str, home: Path, extra_env: Optional[dict[str, str]] = None, *,
+                  worker: bool = True, database_url: Optional[str] = None) -> Service:
+    """`worker=False` starts the API alone (no queue consumer, no sweep): jobs stay queued.
+    `database_url` (scale-out) uses that database instead of creating a fresh one."""
     env = base_env(home)
     port = free_port()
     env["OPENIDV_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     if mode == "scaleout":
-        env["OPENIDV_DATABASE_URL"] = create_postgres_database()
+        env["OPENIDV_DATABASE_URL"] = database_url or create_postgres_database()
         env["OPENIDV_QUEUE_URL"] = REDIS_URL
         env["OPENIDV_QUEUE_NAME"] = f"openidv-test-{uuid.uuid4().hex[:8]}"
         # Scale-out keeps images in PostgreSQL and takes the key from the environment.
@@ -204,12 +207,12 @@ def start_service(mode: str, home: Path, extra_env: Optional[dict[str, str]] = N
     env.update(extra_env or {})
     service = Service(mode, env, f"http://127.0.0.1:{port}")
     home.mkdir(parents=True, exist_ok=True)
-    server_args = ["serve", "--port", str(port)] + (["--no-worker"] if mode == "scaleout" else [])
+    server_args = ["serve", "--port", str(port)] + (["--no-worker"] if mode == "scaleout" or not worker else [])
     server_log = home / "server.log"
     server = _spawn(server_args, env, server_log)
     service.processes.append(server)
     service.logs.append(server_log)
-    if mode == "scaleout":
+    if mode == "scaleout" and worker:
         worker_log = home / "worker.log"
         service.processes.append(_spawn(["worker", "--concurrency", "2"], env, worker_log))
         service.logs.append(worker_log)
