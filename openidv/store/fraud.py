@@ -30,6 +30,36 @@ class FaceHit:
     distance: float
 
 
+class _PartnerFaces:
+    """One partner's descriptors in a buffer that grows by doubling, with their squared norms.
+
+    Appending a job's two descriptors writes into spare capacity instead of copying the whole
+    matrix and recomputing every norm (measured at 100,000 descriptors: ~25–30 ms per job
+    saved, benchmarks/stored_data.py).
+    """
+
+    def __init__(self) -> None:
+        self.last_id = 0
+        self.count = 0
+        self.vectors = np.zeros((0, 128), np.float32)
+        self.norms = np.zeros(0, np.float32)
+        self.meta: list[tuple[int, str, str]] = []
+
+    def append(self, new: np.ndarray, meta: list[tuple[int, str, str]], last_id: int) -> None:
+        needed = self.count + len(new)
+        if needed > len(self.vectors):
+            capacity = max(needed, 2 * len(self.vectors), 1024)
+            vectors = np.zeros((capacity, 128), np.float32)
+            vectors[: self.count] = self.vectors[: self.count]
+            norms = np.zeros(capacity, np.float32)
+            norms[: self.count] = self.norms[: self.count]
+            self.vectors, self.norms = vectors, norms  # earlier views keep the old buffers
+        self.vectors[self.count : needed] = new
+        self.norms[self.count : needed] = np.einsum("ij,ij->i", new, new)
+        self.meta.extend(meta)
+        self.count, self.last_id = needed, last_id
+
+
 class FaceIndex:
     """All of a partner's face descriptors as one matrix in memory, searched brute-force.
 
@@ -41,44 +71,44 @@ class FaceIndex:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._partners: dict[int, tuple[int, np.ndarray, list[tuple[int, str, str]]]] = {}
-        self._norms: dict[int, np.ndarray] = {}
+        self._partners: dict[int, _PartnerFaces] = {}
 
-    def _refresh(self, session: Session, partner_id: int) -> tuple[np.ndarray, list[tuple[int, str, str]]]:
-        """Append the partner's rows added since the last search (one indexed query)."""
+    def _refresh(self, session: Session, partner_id: int) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str, str]]]:
+        """Append the partner's rows added since the last search (one indexed query).
+
+        Returns views of the first ``count`` rows (descriptors, squared norms) and the
+        metadata list: later appends write past them, so the views stay valid outside the lock.
+        """
         with self._lock:
-            last_id, matrix, meta = self._partners.get(partner_id, (0, np.zeros((0, 128), np.float32), []))
+            faces = self._partners.get(partner_id) or _PartnerFaces()
             stored = session.scalar(
                 select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.partner_id == partner_id))
-            if stored < len(meta):
+            if stored < faces.count:
                 # Rows were erased (deletion, retention): rebuild, so erased faces leave memory too.
-                last_id, matrix, meta = 0, np.zeros((0, 128), np.float32), []
+                faces = _PartnerFaces()
             rows = session.execute(
                 select(FaceEmbedding.id, FaceEmbedding.verification_id, FaceEmbedding.client_id,
                        FaceEmbedding.kind, FaceEmbedding.vector)
-                .where(FaceEmbedding.partner_id == partner_id, FaceEmbedding.id > last_id)
+                .where(FaceEmbedding.partner_id == partner_id, FaceEmbedding.id > faces.last_id)
                 .order_by(FaceEmbedding.id)
             ).all()
             if rows:
-                new = np.stack([np.frombuffer(r.vector, dtype="<f4") for r in rows])
-                matrix = np.concatenate([matrix, new]) if len(matrix) else new
-                meta = meta + [(r.verification_id, r.client_id, r.kind) for r in rows]
-                last_id = rows[-1].id
-            self._partners[partner_id] = (last_id, matrix, meta)
-            if rows or partner_id not in self._norms:
-                self._norms[partner_id] = np.einsum("ij,ij->i", matrix, matrix)
-            return matrix, meta
+                faces.append(np.stack([np.frombuffer(r.vector, dtype="<f4") for r in rows]),
+                             [(r.verification_id, r.client_id, r.kind) for r in rows], rows[-1].id)
+            self._partners[partner_id] = faces
+            n = faces.count
+            return faces.vectors[:n], faces.norms[:n], faces.meta[:n]
 
     def search(
         self, session: Session, partner_id: int, vector: Sequence[float], *,
         max_distance: float, exclude_client: str,
     ) -> list[FaceHit]:
-        matrix, meta = self._refresh(session, partner_id)
+        matrix, norms, meta = self._refresh(session, partner_id)
         if not len(matrix):
             return []
         query = np.asarray(vector, dtype=np.float32)
         # |m - q|^2 = |m|^2 - 2 m.q + |q|^2: one matrix-vector product, no 100k x 128 temporary.
-        squared = self._norms[partner_id] - 2.0 * (matrix @ query) + float(query @ query)
+        squared = norms - 2.0 * (matrix @ query) + float(query @ query)
         distances = np.sqrt(np.maximum(squared, 0.0))
         hits = [
             FaceHit(meta[i][0], meta[i][1], meta[i][2], float(distances[i]))

@@ -54,3 +54,37 @@ def test_same_document_number_under_another_client_and_blocklist(sessions, setti
         s.add(BlockedDocument(partner_id=pid, document_number_key="AB123456"))
         s.flush()
         assert fraud.is_blocked(s, pid, fraud.document_number_key("ab123456"))
+
+
+def test_face_index_grows_in_steps_and_matches_brute_force(sessions, settings):
+    """Rows arrive in batches between searches, past the buffer's first capacity (1024):
+    every search returns exactly what a brute-force distance over all stored rows says."""
+    rng = np.random.default_rng(7)
+    _, vid, _ = make_token(sessions, settings, clientId="owner")
+    with sessions() as s:
+        verification = s.get(Verification, vid)
+        partner_id = verification.partner_id
+    index = fraud.FaceIndex()
+    stored: list[np.ndarray] = []
+    query = rng.normal(0, 0.09, 128)
+    for batch in (700, 2, 600, 1):
+        vectors = [query + rng.normal(0, 0.04, 128) for _ in range(batch)]
+        with sessions.begin() as s:
+            v = s.get(Verification, vid)
+            for vector in vectors:
+                fraud.store_face(s, v, "selfie", vector)
+        stored += [np.asarray(x, dtype=np.float32) for x in vectors]
+        with sessions() as s:
+            hits = index.search(s, partner_id, query, max_distance=0.5, exclude_client="nobody")
+        expected = np.linalg.norm(np.stack(stored) - query.astype(np.float32), axis=1)
+        assert len(hits) == int((expected <= 0.5).sum())
+        assert np.allclose(sorted(h.distance for h in hits), sorted(expected[expected <= 0.5]), atol=1e-4)
+    # Views handed to a search in progress stay as they were while another job appends.
+    with sessions() as s:
+        matrix, norms, meta = index._refresh(s, partner_id)
+    before = (matrix.copy(), norms.copy(), list(meta))
+    with sessions.begin() as s:
+        fraud.store_face(s, s.get(Verification, vid), "selfie", query)
+    with sessions() as s:
+        assert len(index._refresh(s, partner_id)[0]) == len(stored) + 1
+    assert np.array_equal(matrix, before[0]) and np.array_equal(norms, before[1]) and meta == before[2]
