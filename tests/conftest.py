@@ -72,6 +72,19 @@ def _scaleout_available() -> str | None:
     return None
 
 
+def require_mode(mode: str) -> None:
+    """Scale-out needs PostgreSQL and Redis: fail when they are missing, unless
+    OPENIDV_TEST_SKIP_SCALEOUT=1 says to skip (CI always has them)."""
+    if mode != "scaleout":
+        return
+    problem = _scaleout_available()
+    if problem and os.environ.get("OPENIDV_TEST_SKIP_SCALEOUT") == "1":
+        pytest.skip(f"PostgreSQL/Redis not reachable ({problem}) and OPENIDV_TEST_SKIP_SCALEOUT=1")
+    if problem:
+        pytest.fail(f"scale-out tests need PostgreSQL and Redis: {problem} "
+                    "(set OPENIDV_TEST_SKIP_SCALEOUT=1 to skip them)")
+
+
 @pytest.fixture(scope="session")
 def receiver() -> WebhookReceiver:
     r = WebhookReceiver()
@@ -82,13 +95,7 @@ def receiver() -> WebhookReceiver:
 @pytest.fixture(scope="session", params=MODES)
 def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Service:
     mode = request.param
-    if mode == "scaleout":
-        problem = _scaleout_available()
-        if problem and os.environ.get("OPENIDV_TEST_SKIP_SCALEOUT") == "1":
-            pytest.skip(f"PostgreSQL/Redis not reachable ({problem}) and OPENIDV_TEST_SKIP_SCALEOUT=1")
-        if problem:
-            pytest.fail(f"scale-out tests need PostgreSQL and Redis: {problem} "
-                        "(set OPENIDV_TEST_SKIP_SCALEOUT=1 to skip them)")
+    require_mode(mode)
     home = tmp_path_factory.mktemp(f"openidv-{mode}")
     svc = start_service(mode, home)
     yield svc

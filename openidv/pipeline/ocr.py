@@ -32,17 +32,18 @@ REC_MIN_WIDTH_PX = 48
 def _tuned_session(model_path: str):  # noqa: ANN202
     """An ONNX Runtime session for one of RapidOCR's wheel models, with our options.
 
-    RapidOCR builds its sessions with the memory arena off and ONNX Runtime's default
-    spinning thread pool; its parameters cannot pass a ready session, so we swap it in.
-    Arena on: ~13 % faster recognition here. Spinning off: the pipeline runs the selfie
-    branch (dlib) in a second thread, and idle OCR threads spinning on the same two cores
-    would take CPU from it.
+    RapidOCR's parameters cannot pass a ready session, so we swap ours in. Spinning off:
+    idle OCR threads spinning on the same two cores took CPU from the single-threaded dlib
+    and Tesseract work of the same job and from other workers (service p50 1.35 → 1.30 s,
+    docs/benchmarks.md). The memory arena stays off, as RapidOCR has it: on, it was ~0.02 s
+    faster but kept ~160 MB more per process after varied documents (681 vs 520 MB RSS), and
+    a worker must stay under 1 GB.
     """
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.log_severity_level = 3
-    options.enable_cpu_mem_arena = True
+    options.enable_cpu_mem_arena = False
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])

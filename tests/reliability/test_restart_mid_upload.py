@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import select
 import signal
 import socket
@@ -39,7 +38,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import create_engine, text
 
-from tests.conftest import MODES, _scaleout_available
+from tests.conftest import MODES, require_mode
 from tests.support.service import (
     Partner,
     Service,
@@ -61,13 +60,7 @@ FINAL_STATUSES = {"APPROVED", "DENIED", "SUSPECTED", "REVIEWING"}
 @pytest.fixture(params=MODES)
 def own_service(request: pytest.FixtureRequest, tmp_path: Path) -> Service:
     mode = request.param
-    if mode == "scaleout":
-        problem = _scaleout_available()
-        if problem and os.environ.get("OPENIDV_TEST_SKIP_SCALEOUT") == "1":
-            pytest.skip(f"PostgreSQL/Redis not reachable ({problem}) and OPENIDV_TEST_SKIP_SCALEOUT=1")
-        if problem:
-            pytest.fail(f"scale-out tests need PostgreSQL and Redis: {problem} "
-                        "(set OPENIDV_TEST_SKIP_SCALEOUT=1 to skip them)")
+    require_mode(mode)
     # A short lease and sweep: a job lost with a killed process is re-run within seconds.
     fast = {"OPENIDV_JOB_LEASE_SECONDS": "5", "OPENIDV_SWEEP_INTERVAL_SECONDS": "0.5"}
     service = start_service(mode, tmp_path / mode, fast)
@@ -125,6 +118,21 @@ def send_slowly(sock: socket.socket, data: bytes, pause: float = 0.005) -> None:
     for start in range(0, len(data), CHUNK):
         sock.sendall(data[start:start + CHUNK])
         time.sleep(pause)
+
+
+def port_of(service: Service) -> int:
+    return int(service.base_url.rsplit(":", 1)[1])
+
+
+def send_half_and_wait(service: Service, partner: Partner, sock: socket.socket, body: bytes) -> int:
+    """Send the request head and half the body, wait until the server has read all of it,
+    and check it has not answered yet. Returns where the second half starts."""
+    sock.sendall(request_head(service, partner, "/api/v2/process", len(body)))
+    half = len(body) // 2
+    send_slowly(sock, body[:half])
+    wait_until_server_has_read_everything(sock, port_of(service))
+    assert nothing_received(sock), "the server answered before the body was complete"
+    return half
 
 
 def unread_bytes(server_port: int, client_port: int) -> int | None:
@@ -252,15 +260,10 @@ def test_sigkill_mid_upload_stores_nothing_and_the_token_works_again(own_service
     token = new_token(service, partner)
     body = process_body(token["authToken"], big_images)
     assert len(body) > 5 * MB, len(body)
-    server_port = int(service.base_url.rsplit(":", 1)[1])
     server = service.processes[0]
 
-    with socket.create_connection(("127.0.0.1", server_port), timeout=30) as sock:
-        sock.sendall(request_head(service, partner, "/api/v2/process", len(body)))
-        half = len(body) // 2
-        send_slowly(sock, body[:half])
-        wait_until_server_has_read_everything(sock, server_port)
-        assert nothing_received(sock), "the server answered before the body was complete"
+    with socket.create_connection(("127.0.0.1", port_of(service)), timeout=30) as sock:
+        half = send_half_and_wait(service, partner, sock, body)
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=30)
         # The rest of the body goes nowhere and no answer ever comes.
@@ -293,15 +296,10 @@ def test_sigterm_mid_upload_finishes_the_upload_then_stops(own_service, big_imag
     partner = service.create_partner("restart-term")
     token = new_token(service, partner)
     body = process_body(token["authToken"], big_images)
-    server_port = int(service.base_url.rsplit(":", 1)[1])
     server = service.processes[0]
 
-    with socket.create_connection(("127.0.0.1", server_port), timeout=120) as sock:
-        sock.sendall(request_head(service, partner, "/api/v2/process", len(body)))
-        half = len(body) // 2
-        send_slowly(sock, body[:half])
-        wait_until_server_has_read_everything(sock, server_port)
-        assert nothing_received(sock)
+    with socket.create_connection(("127.0.0.1", port_of(service)), timeout=120) as sock:
+        half = send_half_and_wait(service, partner, sock, body)
         server.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         assert server.poll() is None, "the server stopped without finishing the upload in flight"
