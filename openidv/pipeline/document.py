@@ -567,7 +567,7 @@ def read_mrz(
 
     ``with_visual_zone``: also recognise the page's other lines, while Tesseract reads the
     zone in a second thread (both release the GIL, so the two engines share the cores
-    instead of taking turns). Measured: −90 ms per passport on 2 cores.
+    instead of taking turns). Measured: ≈ −50 ms per verification on 2 cores (docs/benchmarks.md).
     """
     location = locate_mrz(image, page)
     if location is None or not location.lines:

@@ -451,7 +451,7 @@ def selfie_face_problem(faces: Sequence[DetectedFace]) -> Optional[str]:
 @dataclass(frozen=True)
 class SelfieAnalysis:
     """What the selfie alone says: its faces, the code that stops it (if any), the main face's
-    embedding and liveness. Independent of the document, so it can run beside the document step."""
+    embedding and liveness (nothing here depends on the document)."""
 
     scores: dict[str, float]
     problem: Optional[str] = None  # NO_FACE_FOUND / TOO_MANY_FACES / FACE_TOO_BLURRY
@@ -479,12 +479,10 @@ def analyse_selfie(selfie: np.ndarray) -> SelfieAnalysis:
 def analyse_face(
     document_image: np.ndarray,
     portrait_box: Optional[Box],
-    selfie: Optional[np.ndarray] | SelfieAnalysis,
+    selfie: Optional[np.ndarray],
 ) -> FaceResult:
     """Portrait on the document vs the selfie → one face vocabulary code with its evidence.
 
-    ``selfie`` is the image, or its ``analyse_selfie`` result when that already ran (the
-    pipeline runs it beside the document step).
     Order of checks: selfie face present → exactly one clear face → sharp and large enough →
     portrait on the document (else document_face_found=False, AUTO_UNVERIFIABLE; the decision
     maps it to DOC_FACE_NOT_FOUND) → liveness (FAKE_FACE; uncertain liveness caps a match at
@@ -492,7 +490,7 @@ def analyse_face(
     """
     if selfie is None:
         return FaceResult(result="FACE_NOT_ANALYSED", method="no selfie")
-    analysed = selfie if isinstance(selfie, SelfieAnalysis) else analyse_selfie(selfie)
+    analysed = analyse_selfie(selfie)
     scores = dict(analysed.scores)
     if analysed.problem is not None:
         return FaceResult(result=analysed.problem, method="dlib-hog", scores=scores)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 import numpy as np
 
@@ -18,9 +18,6 @@ from openidv.pipeline import MODELS_LOCK
 from openidv.pipeline.decision import Decision, Reason, decide
 from openidv.pipeline.mismatch import mismatch_tags
 from openidv.pipeline.results import DocumentResult, FaceResult
-
-if TYPE_CHECKING:
-    from openidv.pipeline.face import SelfieAnalysis
 
 DOCUMENT_STEPS = ("FRONT", "BACK")
 
@@ -72,11 +69,7 @@ def analyse_document_images(
 
 
 def analyse_face_images(
-    images: Mapping[str, np.ndarray],
-    document: DocumentResult,
-    *,
-    face_required: bool,
-    selfie: Optional["SelfieAnalysis"] = None,
+    images: Mapping[str, np.ndarray], document: DocumentResult, *, face_required: bool
 ) -> FaceResult:
     if not face_required:
         return FaceResult(result="FACE_NOT_ANALYSED", method="DOCUMENT token: no face step")
@@ -84,7 +77,7 @@ def analyse_face_images(
 
     side = document.portrait_image or "FRONT"
     box = document.portrait_box if document.portrait_image else None
-    return analyse_face(images[side], box, selfie if selfie is not None else images.get("FACE"))
+    return analyse_face(images[side], box, images.get("FACE"))
 
 
 def check_additional_steps(
@@ -161,7 +154,6 @@ def analyse_images(
     today: Optional[dt.date] = None,
 ) -> ImageAnalysis:
     seconds: dict[str, float] = {}
-    face_required = token_type == "IDENTIFICATION"
     with MODELS_LOCK:
         started = time.perf_counter()
         document = analyse_document_images(
@@ -169,7 +161,7 @@ def analyse_images(
         )
         seconds["document"] = time.perf_counter() - started
         started = time.perf_counter()
-        face = analyse_face_images(images, document, face_required=face_required)
+        face = analyse_face_images(images, document, face_required=token_type == "IDENTIFICATION")
         seconds["face"] = time.perf_counter() - started
         started = time.perf_counter()
         steps = check_additional_steps(images, additional_steps)
