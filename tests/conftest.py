@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -14,8 +16,11 @@ from PIL import Image
 
 from tests.support.service import Partner, Service, WebhookReceiver, start_service
 
-# In-process tests get their own data directory; servers started by tests get their own too.
-os.environ["OPENIDV_HOME"] = tempfile.mkdtemp(prefix="openidv-test-home-")
+# In-process tests get their own data directory (removed when the session ends); servers
+# started by tests get their own too, under pytest's tmp_path.
+_TEST_HOME = tempfile.mkdtemp(prefix="openidv-test-home-")
+os.environ["OPENIDV_HOME"] = _TEST_HOME
+atexit.register(shutil.rmtree, _TEST_HOME, ignore_errors=True)
 for _name in [k for k in os.environ if k.startswith("OPENIDV_") and k not in ("OPENIDV_HOME", "OPENIDV_TEST_DATA", "OPENIDV_TEST_SKIP_SCALEOUT", "OPENIDV_TEST_POSTGRES", "OPENIDV_TEST_REDIS")]:
     del os.environ[_name]
 
