@@ -69,6 +69,7 @@ from openidv.store.models import (  # noqa: E402
     WebhookDelivery,
     utcnow,
 )
+from tests.support import service as service_support  # noqa: E402
 from tests.support.service import OPENIDV, POSTGRES_ADMIN_URL, base_env, start_service  # noqa: E402
 
 # Where CREATE / DROP DATABASE are issued: the maintenance database of the same server.
@@ -93,21 +94,12 @@ NATIONALITIES = {"LT": "LTU", "LV": "LVA", "EE": "EST", "PL": "POL", "DE": "DEU"
 
 
 def create_postgres_database() -> str:
-    import psycopg
-
-    name = f"openidv_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_MAINTENANCE_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return POSTGRES_MAINTENANCE_URL.rsplit("/", 1)[0] + "/" + name
+    return service_support.create_postgres_database("openidv_bench_", POSTGRES_MAINTENANCE_URL)
 
 
 def drop_postgres_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    assert name.startswith("openidv_bench_"), name
-    with psycopg.connect(POSTGRES_MAINTENANCE_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert url.rsplit("/", 1)[1].startswith("openidv_bench_"), url  # never anything else
+    service_support.drop_postgres_database(url, POSTGRES_MAINTENANCE_URL)
 
 
 def cli(env: dict[str, str], *args: str) -> str:

@@ -174,20 +174,21 @@ def base_env(home: Path) -> dict[str, str]:
     return env
 
 
-def create_postgres_database() -> str:
+def create_postgres_database(prefix: str = "openidv_test_", admin_url: str = POSTGRES_ADMIN_URL) -> str:
+    """A new, empty database on the test server (issued through admin_url); its URL."""
     import psycopg
 
-    name = f"openidv_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+    name = f"{prefix}{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
-def drop_postgres_database(url: str) -> None:
+def drop_postgres_database(url: str, admin_url: str = POSTGRES_ADMIN_URL) -> None:
     import psycopg
 
     name = url.rsplit("/", 1)[1]
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
