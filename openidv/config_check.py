@@ -21,6 +21,14 @@ def check_configuration() -> tuple[list[str], list[str]]:
             problems.append(f"{name}: {err['msg']}")
         return problems, facts
 
+    from openidv.pipeline.face import dlib_uses_blas
+
+    if dlib_uses_blas():
+        facts.append("dlib built with BLAS (fast face embedding)")
+    else:
+        # Slower, not wrong: a warning on stderr, not a problem that fails the check.
+        facts.append("dlib built WITHOUT BLAS: face embedding ~6x slower (see scripts/install.sh)")
+
     try:
         keys = settings.data_keys()
         facts.append(f"encryption key loaded ({len(keys) - 1} older key(s) for reading)")

@@ -7,6 +7,7 @@ embedding dlib's ResNet (128-d, Euclidean distance); the weights come from the
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ import numpy as np
 
 from openidv.pipeline.liveness import LivenessResult, check_liveness, load_liveness_model
 from openidv.pipeline.results import Box, FaceResult
+
+log = logging.getLogger("openidv.pipeline")
 
 # --------------------------------------------------------------------------------------
 # Thresholds — the only place the face decision numbers live.
@@ -141,6 +144,19 @@ def load_models() -> None:
     is not slow; both then stay in memory for the process's life)."""
     _get_models()
     load_liveness_model()
+    if not dlib_uses_blas():
+        log.warning(
+            "dlib was built without BLAS: each face embedding takes ~80 ms instead of ~13 ms; "
+            "install libopenblas-dev and rebuild dlib (scripts/install.sh says how)"
+        )
+
+
+def dlib_uses_blas() -> bool:
+    """Whether the installed dlib runs its ResNet convolutions through BLAS (scripts/install.sh
+    builds it so; the prebuilt dlib-bin wheel does not)."""
+    import dlib
+
+    return bool(getattr(dlib, "DLIB_USE_BLAS", False))
 
 
 # ------------------------------------------------------------------ geometry helpers

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install openidv into .venv (scripts/install.sh), or with its test extras (--test).
+#
+# dlib (face detection and embedding) is built from source here, about 8 minutes once (pip
+# keeps the built wheel in its cache). Built against OpenBLAS, its face embedding takes
+# ~13 ms instead of ~80 ms with the prebuilt dlib-bin wheel (docs/benchmarks.md), so
+# Debian's libopenblas-dev is installed first when we run as root; otherwise this says
+# which command to run, and installs anyway (dlib then builds without BLAS: correct, slower).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+if [ "${1:-}" = "--test" ]; then
+  extras="[test]"
+fi
+
+debian_packages="libopenblas-dev"
+[ -n "$extras" ] && debian_packages="$debian_packages fonts-ocr-b"  # synthetic test documents
+missing=""
+for pkg in $debian_packages; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+if [ -n "$missing" ] && command -v apt-get >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -q $missing >/dev/null 2>&1 \
+      || (apt-get update -q >/dev/null && apt-get install -y -q $missing >/dev/null) \
+      || echo "warning: could not install Debian packages:$missing" >&2
+  else
+    echo "note: Debian packages missing:$missing (sudo apt-get install$missing)" >&2
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+# CMAKE_TOOLCHAIN_FILE carries dlib's build options (see the file for why).
+CMAKE_TOOLCHAIN_FILE="$PWD/scripts/dlib-build.cmake" \
+  .venv/bin/python -m pip install --quiet -e ".$extras"
+
+if ! .venv/bin/python -c 'import dlib, sys; sys.exit(0 if dlib.DLIB_USE_BLAS else 1)'; then
+  echo "warning: dlib was built without BLAS (face embedding ~6x slower). Install" \
+       "libopenblas-dev, then: .venv/bin/pip install --no-cache-dir --force-reinstall --no-deps dlib" >&2
+fi
