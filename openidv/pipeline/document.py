@@ -415,6 +415,24 @@ def geometric_zone(detected: Sequence[LineGeom]) -> list[LineGeom]:
     return best
 
 
+def _third_line_above(detected: Sequence[LineGeom], shaped: Sequence[LineGeom]) -> bool:
+    """Whether a two-line shaped zone has a third such line just above it: a TD1 zone,
+    whose two lower lines alone read as no format, so their carried reading is skipped
+    and the band (which then holds all three) is read straight away."""
+    if len(shaped) != 2:
+        return False
+    top = shaped[0]
+    for g in detected:
+        if g is top or g is shaped[1] or g.length < GEOMETRIC_MRZ_MIN_ASPECT * g.height:
+            continue
+        gap = float(top.center[1] - g.center[1])
+        if (0 < gap < MRZ_MAX_LINE_GAP * max(g.height, top.height)
+                and abs(g.length - top.length) < 0.2 * max(g.length, top.length)
+                and abs(g.angle - top.angle) < 4):
+            return True
+    return False
+
+
 def _read_band(work: WorkImage, zone: Sequence[MrzLine], hint: str | None) -> tuple[WorkImage, list[MrzLine], str | None]:
     """Detect and recognise the MRZ again inside a straightened band around ``zone``."""
     band = zone_band(work, zone)
@@ -457,14 +475,15 @@ def locate_mrz(image: np.ndarray, page: Page | None = None) -> MrzLocation | Non
     shaped = geometric_zone(detected)
     if shaped:
         guess = [MrzLine(g, "", 0.0) for g in shaped]
-        # Fastest: the page-level quads, carried into the band, straight to recognition.
-        band = zone_band(base, guess)
-        to_band = band.matrix @ np.linalg.inv(base.matrix)
-        carried = _equalise_extent([MrzLine(line_geometry(_apply(to_band, g.quad)), "", 0.0) for g in shaped])
-        read = [ln for ln in _reread_primary(band, carried) if mrz_text_score(ln.text)]
-        zone, fmt = _pick_zone(read)
-        if len(zone) == len(shaped) and fmt is not None:
-            return MrzLocation(base, band, tuple(zone), tuple(detected), fmt)
+        if not _third_line_above(detected, shaped):
+            # Fastest: the page-level quads, carried into the band, straight to recognition.
+            band = zone_band(base, guess)
+            to_band = band.matrix @ np.linalg.inv(base.matrix)
+            carried = _equalise_extent([MrzLine(line_geometry(_apply(to_band, g.quad)), "", 0.0) for g in shaped])
+            read = [ln for ln in _reread_primary(band, carried) if mrz_text_score(ln.text)]
+            zone, fmt = _pick_zone(read)
+            if len(zone) == len(shaped) and fmt is not None:
+                return MrzLocation(base, band, tuple(zone), tuple(detected), fmt)
         band, band_zone, fmt = _read_band(base, guess, None)
         if len(band_zone) >= 2 and fmt is not None:
             return MrzLocation(base, band, tuple(band_zone), tuple(detected), fmt)

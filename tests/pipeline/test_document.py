@@ -297,3 +297,31 @@ def test_both_engines_read_a_clean_ocr_b_line(ocr_engines, ocr_b_font):
 
     repaired = mrz.repair_by_class(mrz.clean_line(primary), mrz.position_classes("TD3")[1])
     assert repaired == line and score > 0.8
+
+
+def test_a_td1_zone_is_recognised_once_in_its_band(ocr_engines, ocr_b_font, monkeypatch) -> None:
+    """The shape-only zone finder keeps the last two lines of a three-line (TD1) zone. Those
+    two alone read as no format, so reading them before the band only cost a recognition
+    pass: the band, which holds all three lines, is read straight away."""
+    from openidv.pipeline import ocr
+
+    image, truth = synthetic.make_document("TD1", seed=31, date_of_expiry=VALID_UNTIL)
+    page = document.read_page(image)
+    shaped = document.geometric_zone(page.lines)
+    assert len(shaped) == 2 and document._third_line_above(page.lines, shaped)
+
+    batches: list[int] = []
+    recognise = ocr.recognize_lines
+    monkeypatch.setattr(ocr, "recognize_lines", lambda crops: batches.append(len(crops)) or recognise(crops))
+    location = document.locate_mrz(image, page)
+    assert location is not None and location.fmt == "TD1"
+    assert batches == [3], f"recognition batches {batches}: the zone was read more than once"
+    # The primary reading alone (RapidOCR; read_mrz then checks it against Tesseract).
+    assert len(location.lines) == 3 and location.lines[0].text[:5] == truth.mrz_lines[0][:5]
+
+
+def test_a_two_line_zone_alone_is_not_taken_for_td1(ocr_engines, ocr_b_font) -> None:
+    image, _ = synthetic.make_document("TD3", seed=32, date_of_expiry=VALID_UNTIL)
+    page = document.read_page(image)
+    shaped = document.geometric_zone(page.lines)
+    assert len(shaped) == 2 and not document._third_line_above(page.lines, shaped)
