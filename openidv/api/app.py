@@ -49,6 +49,10 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True) ->
         stop_worker = None
         if embedded_worker:
             stop_worker = start_embedded_worker(settings.worker_concurrency, settings.sweep_interval_seconds)
+        else:
+            from openidv.pipeline.warmup import load_all_models_in_background, load_validation_models
+
+            load_all_models_in_background(load_validation_models)  # photo validation's models
         app.state.ready = True
         try:
             yield

@@ -762,6 +762,11 @@ def _dlib_detector():
     return _face_detector
 
 
+def load_portrait_detector() -> None:
+    """Build the portrait finder's HOG detector now (≈0.25 s that the first job would pay)."""
+    _dlib_detector()
+
+
 def find_portrait(work: WorkImage) -> tuple[Box, float] | None:
     """Largest face in an upright working image, as a box in *original* image pixels."""
     img = work.image

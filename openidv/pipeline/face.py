@@ -267,7 +267,8 @@ def has_face(image: np.ndarray) -> bool:
 
 
 # dlib detectors are not safe to share between threads, and the worker's is busy for whole
-# jobs: photo validation in the API has its own (a HOG detector is small and loads in ms).
+# jobs: photo validation in the API has its own. Building one takes ≈0.25 s, so the API
+# builds it at start (load_validation_detector, from pipeline/warmup.py).
 _validation_lock = threading.Lock()
 _validation_detector_instance = None
 
@@ -279,6 +280,11 @@ def _validation_detector():  # noqa: ANN202
 
         _validation_detector_instance = dlib.get_frontal_face_detector()
     return _validation_detector_instance
+
+
+def load_validation_detector() -> None:
+    with _validation_lock:
+        _validation_detector()
 
 
 # ------------------------------------------------------------------ embedding
