@@ -392,6 +392,15 @@ def _reread_primary(band: WorkImage, zone: Sequence[MrzLine]) -> list[MrzLine]:
     return [MrzLine(ln.geom, t, s) for ln, (t, s) in zip(zone, texts)]
 
 
+def _next_zone_line(upper: LineGeom, lower: LineGeom) -> bool:
+    """Whether ``lower`` can be the MRZ line after ``upper`` (the caller knows it lies below):
+    close enough, as long within 20 %, and parallel within 4°."""
+    gap = float(lower.center[1] - upper.center[1])
+    return (gap < MRZ_MAX_LINE_GAP * max(lower.height, upper.height)
+            and abs(lower.length - upper.length) < 0.2 * max(lower.length, upper.length)
+            and abs(lower.angle - upper.angle) < 4)
+
+
 def geometric_zone(detected: Sequence[LineGeom]) -> list[LineGeom]:
     """The likeliest MRZ from line shapes alone: the lowest block of 2–3 adjacent, parallel,
     equally long, very thin lines (no recognition needed)."""
@@ -404,11 +413,9 @@ def geometric_zone(detected: Sequence[LineGeom]) -> list[LineGeom]:
         block = [thin[i]]
         for g in thin[i + 1 :]:
             prev = block[-1]
-            gap = float(g.center[1] - prev.center[1])
-            similar = abs(g.length - prev.length) < 0.2 * max(g.length, prev.length)
-            if gap < MRZ_MAX_LINE_GAP * max(g.height, prev.height) and similar and abs(g.angle - prev.angle) < 4:
+            if _next_zone_line(prev, g):
                 block.append(g)
-            elif gap >= MRZ_MAX_LINE_GAP * max(g.height, prev.height):
+            elif float(g.center[1] - prev.center[1]) >= MRZ_MAX_LINE_GAP * max(g.height, prev.height):
                 break
         if 2 <= len(block) <= 3:
             best = block  # the lowest qualifying block wins (MRZs sit at the bottom)
@@ -425,10 +432,7 @@ def _third_line_above(detected: Sequence[LineGeom], shaped: Sequence[LineGeom]) 
     for g in detected:
         if g is top or g is shaped[1] or g.length < GEOMETRIC_MRZ_MIN_ASPECT * g.height:
             continue
-        gap = float(top.center[1] - g.center[1])
-        if (0 < gap < MRZ_MAX_LINE_GAP * max(g.height, top.height)
-                and abs(g.length - top.length) < 0.2 * max(g.length, top.length)
-                and abs(g.angle - top.angle) < 4):
+        if float(top.center[1] - g.center[1]) > 0 and _next_zone_line(g, top):
             return True
     return False
 
