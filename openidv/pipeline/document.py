@@ -36,7 +36,6 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -44,6 +43,7 @@ import numpy as np
 
 from openidv.pipeline import mrz as mrzlib
 from openidv.pipeline import ocr
+from openidv.pipeline.threads import helper_thread
 from openidv.pipeline.results import Box, DocumentResult, MrzData, VisualZoneData
 
 # --- Geometry of the working image -------------------------------------------------------
@@ -563,19 +563,6 @@ class MrzReadResult:
     visual_zone: tuple[VizLine, ...] | None = None  # with with_visual_zone=True and a zone found
 
 
-def _second_thread() -> ThreadPoolExecutor:
-    """One long-lived helper thread per process, for Tesseract beside ONNX Runtime."""
-    global _second_executor
-    with _second_executor_lock:
-        if _second_executor is None:
-            _second_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openidv-tesseract")
-        return _second_executor
-
-
-_second_executor: ThreadPoolExecutor | None = None
-_second_executor_lock = threading.Lock()
-
-
 def visual_zone_of(location: MrzLocation) -> list[VizLine]:
     """The visual-zone lines of the page that carries this MRZ (the MRZ lines left out)."""
     to_page = location.work.matrix @ np.linalg.inv(location.zone_work.matrix)
@@ -599,7 +586,7 @@ def read_mrz(
     sharp = line_sharpness(location.zone_work.image, [ln.geom for ln in location.lines])
     if len(primary) < 2:
         return MrzReadResult(None, location, primary, error="MRZ_OCR_READING_ERROR", sharpness=sharp)
-    reading = _second_thread().submit(secondary_reading, location.zone_work, location.lines)
+    reading = helper_thread("tesseract").submit(secondary_reading, location.zone_work, location.lines)
     try:
         visual = tuple(visual_zone_of(location)) if with_visual_zone else None
     finally:
@@ -778,7 +765,7 @@ def find_portrait(work: WorkImage) -> tuple[Box, float] | None:
     scale = max(1.0, PORTRAIT_MIN_LONG_SIDE_PX / long_side)
     if scale > 1.0:
         img = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    rgb = np.ascontiguousarray(img[:, :, ::-1])
+    rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
     detector = _dlib_detector()
     with _face_lock:
         rects, scores, _ = detector.run(rgb, 0, 0.0)
@@ -1106,10 +1093,14 @@ def analyse_document(
     # 1. The MRZ: on the front, else on the back (ID cards carry it on the back).
     sides = [("FRONT", front)] + ([("BACK", back)] if back is not None else [])
     reads: dict[str, MrzReadResult] = {}
-    pages: dict[str, Page] = {}
+    pages: dict[str, Page] = {"FRONT": read_page(front)}
+    # The portrait is looked for on the upright front page while its MRZ is read: dlib's
+    # single-threaded detector fills a core the OCR leaves idle (passport 483 → 457 ms,
+    # docs/benchmarks.md). Used in step 3 unless the MRZ showed the page needs turning.
+    front_portrait = helper_thread("portrait").submit(find_portrait, pages["FRONT"].work)
     mrz_side = None
     for name, img in sides:
-        pages[name] = read_page(img)
+        pages[name] = pages.get(name) or read_page(img)
         reads[name] = read_mrz(img, today=today, with_visual_zone=True, page=pages[name])
         if reads[name].data is not None:
             mrz_side = name
@@ -1175,7 +1166,7 @@ def analyse_document(
         read = reads.get(name)
         work = read.location.work if read and read.location else (
             pages[name].work if name in pages else to_working_image(img))
-        found = find_portrait(work)
+        found = front_portrait.result() if work is pages["FRONT"].work else find_portrait(work)
         if found:
             portrait_image, portrait_box = name, _box_in_original(img, found[0])
             scores["portrait_score"] = round(found[1], 3)

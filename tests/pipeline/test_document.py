@@ -181,6 +181,20 @@ def test_synthetic_document_is_validated_with_portrait_located(ocr_engines, ocr_
 
 
 @pytest.mark.slow
+def test_portrait_is_located_on_a_page_photographed_sideways(ocr_engines, ocr_b_font, portrait_face):
+    # The front's portrait is first looked for on the page as photographed, beside the MRZ
+    # reading; on a turned page that search must give way to one on the page turned upright.
+    image, truth = synthetic.make_document(
+        "TD3", portrait=portrait_face, seed=8, date_of_expiry=VALID_UNTIL,
+        degradation=synthetic.Degradation(quarter_turns=1))
+    result = document.analyse_document(image, today=TODAY)
+    assert result.mrz is not None and result.portrait_image == "FRONT"
+    fx, fy, fw, fh = result.portrait_box
+    px, py, pw, ph = truth.portrait_box
+    assert px <= fx + fw / 2 <= px + pw and py <= fy + fh / 2 <= py + ph
+
+
+@pytest.mark.slow
 def test_expired_document(ocr_engines, ocr_b_font):
     image, _ = synthetic.make_document("TD3", seed=9, date_of_expiry=dt.date(2024, 3, 1))
     result = document.analyse_document(image, today=TODAY)

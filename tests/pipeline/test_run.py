@@ -1,0 +1,46 @@
+"""The pipeline's entry point: the selfie analysed beside the document, as in line."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from openidv.pipeline import face, run, synthetic
+from openidv.pipeline.images import read_image_file
+
+
+@pytest.mark.slow
+def test_selfie_analysed_beside_the_document_gives_the_in_line_result(
+        test_data_dir, ocr_engines, ocr_b_font, portrait_face):
+    card, truth = synthetic.make_document("TD1", portrait=portrait_face, seed=4)
+    selfie = read_image_file(str(test_data_dir / "faces" / "deepface" / "img2.jpg"))
+    analysed = run.analyse_images({"FRONT": card, "FACE": selfie}, token_type="IDENTIFICATION",
+                                  declared_country=None, declared_type=None)
+    in_line = face.analyse_face(card, analysed.document.portrait_box, selfie)
+    assert analysed.face.result == in_line.result == "FACE_MATCH"
+    assert analysed.face.distance == pytest.approx(in_line.distance, abs=1e-9)
+    assert analysed.face.selfie_embedding == in_line.selfie_embedding
+    assert analysed.seconds["selfie"] > 0
+
+
+def test_a_failing_document_step_waits_for_the_selfie_before_releasing_the_models(monkeypatch):
+    # The selfie thread uses the worker's face models: it must be done before MODELS_LOCK is
+    # released, or the next job would use them from two threads at once.
+    finished = threading.Event()
+
+    def slow_selfie(image):  # noqa: ANN001, ANN202
+        time.sleep(0.3)
+        finished.set()
+        raise RuntimeError("selfie failed too")
+
+    def broken_document(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise ValueError("document step failed")
+
+    monkeypatch.setattr(face, "analyse_selfie", slow_selfie)
+    monkeypatch.setattr(run, "analyse_document_images", broken_document)
+    with pytest.raises(ValueError, match="document step failed"):
+        run.analyse_images({"FRONT": object(), "FACE": object()}, token_type="IDENTIFICATION",
+                           declared_country=None, declared_type=None)
+    assert finished.is_set()
