@@ -48,7 +48,7 @@ STEPS = [
 
 
 # The pipeline's helper threads (openidv.pipeline.threads), each profiled on its own.
-HELPER_THREADS = ("selfie", "portrait", "tesseract")
+HELPER_THREADS = ("face", "portrait", "tesseract")
 
 
 def switch_helper_profilers(profilers: dict[str, cProfile.Profile], *, on: bool) -> None:

@@ -35,7 +35,8 @@ import difflib
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 
 import cv2
@@ -1081,11 +1082,47 @@ def analyse_document(
     declared_country: str | None = None,
     declared_type: str | None = None,
     today: dt.date | None = None,
+    on_front_portrait: Callable[[Box], object] | None = None,
 ) -> DocumentResult:
-    """Analyse FRONT (and BACK) of a document; see the module docstring for the steps."""
+    """Analyse FRONT (and BACK) of a document; see the module docstring for the steps.
+
+    ``on_front_portrait`` is called, from a helper thread, with the portrait's box as soon
+    as it is found on the front page as photographed — usually well before this returns, and
+    usually the box the result will give (not when the page had to be turned).
+    """
     if declared_type is not None and declared_type not in DOCUMENT_TYPES:
         raise ValueError(f"declared_type must be one of {', '.join(DOCUMENT_TYPES)} or None")
-    today = today or dt.date.today()
+    front_page = read_page(front)
+    # The portrait is looked for on the upright front page while its MRZ is read: dlib's
+    # single-threaded detector fills a core the OCR leaves idle (passport 483 → 457 ms,
+    # docs/benchmarks.md). Used in step 3 unless the MRZ showed the page needs turning.
+    front_portrait = helper_thread("portrait").submit(_find_front_portrait, front, front_page, on_front_portrait)
+    try:
+        return _analyse_document(front, back, front_page, front_portrait, declared_country=declared_country,
+                                 declared_type=declared_type, today=today or dt.date.today())
+    finally:
+        wait([front_portrait])  # nothing of this call runs on after it
+
+
+def _find_front_portrait(
+    front: np.ndarray, page: Page, on_found: Callable[[Box], object] | None
+) -> tuple[Box, float] | None:
+    found = find_portrait(page.work)
+    if found is not None and on_found is not None:
+        on_found(_box_in_original(front, found[0]))
+    return found
+
+
+def _analyse_document(
+    front: np.ndarray,
+    back: np.ndarray | None,
+    front_page: Page,
+    front_portrait: Future,
+    *,
+    declared_country: str | None,
+    declared_type: str | None,
+    today: dt.date,
+) -> DocumentResult:
     findings = _Findings()
     scores: dict[str, float] = {}
     notes: list[str] = []
@@ -1093,11 +1130,7 @@ def analyse_document(
     # 1. The MRZ: on the front, else on the back (ID cards carry it on the back).
     sides = [("FRONT", front)] + ([("BACK", back)] if back is not None else [])
     reads: dict[str, MrzReadResult] = {}
-    pages: dict[str, Page] = {"FRONT": read_page(front)}
-    # The portrait is looked for on the upright front page while its MRZ is read: dlib's
-    # single-threaded detector fills a core the OCR leaves idle (passport 483 → 457 ms,
-    # docs/benchmarks.md). Used in step 3 unless the MRZ showed the page needs turning.
-    front_portrait = helper_thread("portrait").submit(find_portrait, pages["FRONT"].work)
+    pages: dict[str, Page] = {"FRONT": front_page}
     mrz_side = None
     for name, img in sides:
         pages[name] = pages.get(name) or read_page(img)

@@ -421,6 +421,20 @@ def find_document_face(document_image: np.ndarray, portrait_box: Optional[Box]) 
     return None
 
 
+@dataclass(frozen=True)
+class PortraitFace:
+    """The document portrait's face and its embedding (both None when no search found one)."""
+
+    face: Optional[DocumentFace]
+    embedding: Optional[np.ndarray]
+
+
+def embed_document_portrait(document_image: np.ndarray, portrait_box: Optional[Box]) -> PortraitFace:
+    """Find the portrait's face on the document and embed it."""
+    found = find_document_face(document_image, portrait_box)
+    return PortraitFace(found, embed_face(found.image, found.box) if found is not None else None)
+
+
 def _search_portrait(
     region: np.ndarray, target_side: int, method: str, min_share: float, min_score: float = DETECT_MIN_SCORE
 ) -> Optional[DocumentFace]:
@@ -505,6 +519,7 @@ def analyse_face(
     portrait_box: Optional[Box],
     selfie: Optional[np.ndarray],
     analysed: Optional[SelfieAnalysis] = None,
+    portrait_face: Optional[PortraitFace] = None,
 ) -> FaceResult:
     """Portrait on the document vs the selfie → one face vocabulary code with its evidence.
 
@@ -513,8 +528,9 @@ def analyse_face(
     maps it to DOC_FACE_NOT_FOUND) → liveness (FAKE_FACE; uncertain liveness caps a match at
     FACE_UNCERTAIN) → distance thresholds.
 
-    ``analysed``: the selfie's analysis when the caller already ran ``analyse_selfie`` (the
-    worker runs it beside the document analysis).
+    ``analysed`` / ``portrait_face``: the selfie's analysis and the portrait's face in
+    ``portrait_box`` when the caller already has them (the worker computes both beside the
+    document analysis).
     """
     if selfie is None:
         return FaceResult(result="FACE_NOT_ANALYSED", method="no selfie")
@@ -526,8 +542,9 @@ def analyse_face(
     selfie_embedding, liveness = analysed.embedding, analysed.liveness
     embedding_tuple = tuple(float(v) for v in selfie_embedding)
 
-    portrait = find_document_face(document_image, portrait_box)
-    if portrait is None:
+    portrait_face = portrait_face or embed_document_portrait(document_image, portrait_box)
+    portrait, portrait_embedding = portrait_face.face, portrait_face.embedding
+    if portrait is None or portrait_embedding is None:
         return FaceResult(
             result="AUTO_UNVERIFIABLE",
             liveness=liveness.result,
@@ -538,7 +555,6 @@ def analyse_face(
             scores=scores,
         )
     scores["portrait_face_width"] = round(portrait.width_in_document_px, 1)
-    portrait_embedding = embed_face(portrait.image, portrait.box)
     comparison = compare_faces(portrait_embedding, selfie_embedding)
     result = comparison.result
     if liveness.result == "FAKE_FACE":

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from concurrent.futures import wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 import numpy as np
 
 from openidv.pipeline import MODELS_LOCK
 from openidv.pipeline.decision import Decision, Reason, decide
 from openidv.pipeline.mismatch import mismatch_tags
-from openidv.pipeline.results import DocumentResult, FaceResult
+from openidv.pipeline.results import Box, DocumentResult, FaceResult
 from openidv.pipeline.threads import helper_thread
 
 if TYPE_CHECKING:
-    from openidv.pipeline.face import SelfieAnalysis
+    from openidv.pipeline.face import PortraitFace, SelfieAnalysis
 
 DOCUMENT_STEPS = ("FRONT", "BACK")
 
@@ -64,26 +64,30 @@ def analyse_document_images(
     declared_country: Optional[str],
     declared_type: Optional[str],
     today: Optional[dt.date] = None,
+    on_front_portrait: Optional[Callable[[Box], object]] = None,
 ) -> DocumentResult:
     from openidv.pipeline.document import analyse_document
 
     return analyse_document(
         images["FRONT"], images.get("BACK"),
         declared_country=declared_country, declared_type=declared_type, today=today,
+        on_front_portrait=on_front_portrait,
     )
 
 
 def analyse_face_images(
     images: Mapping[str, np.ndarray], document: DocumentResult, *, face_required: bool,
-    selfie: Optional[SelfieAnalysis] = None,
+    selfie: Optional[SelfieAnalysis] = None, portrait_faces: Optional[Mapping[Box, PortraitFace]] = None,
 ) -> FaceResult:
+    """``portrait_faces``: the front portrait's face, already searched for in these boxes."""
     if not face_required:
         return FaceResult(result="FACE_NOT_ANALYSED", method="DOCUMENT token: no face step")
     from openidv.pipeline.face import analyse_face
 
     side = document.portrait_image or "FRONT"
     box = document.portrait_box if document.portrait_image else None
-    return analyse_face(images[side], box, images.get("FACE"), selfie)
+    early = (portrait_faces or {}).get(box) if side == "FRONT" and box is not None else None
+    return analyse_face(images[side], box, images.get("FACE"), selfie, early)
 
 
 def check_additional_steps(
@@ -150,6 +154,12 @@ def document_fields(document: DocumentResult) -> dict[str, Optional[str]]:
     return out
 
 
+def _embed_document_portrait(document_image: np.ndarray, box: Box) -> PortraitFace:
+    from openidv.pipeline import face  # imported on use: it loads dlib
+
+    return face.embed_document_portrait(document_image, box)
+
+
 def _timed_selfie_analysis(selfie: np.ndarray) -> tuple[SelfieAnalysis, float]:
     from openidv.pipeline.face import analyse_selfie
 
@@ -167,32 +177,41 @@ def analyse_images(
     today: Optional[dt.date] = None,
 ) -> ImageAnalysis:
     seconds: dict[str, float] = {}
-    face_required = token_type == "IDENTIFICATION"
+    selfie_to_analyse = token_type == "IDENTIFICATION" and images.get("FACE") is not None
     with MODELS_LOCK:
-        # The selfie needs nothing from the document, so it is analysed in a second thread
-        # while the document is read: dlib's single-threaded detector and embedding then
-        # fill the gaps ONNX Runtime's OCR leaves on the cores (docs/benchmarks.md: passport
-        # + selfie 541 → 502 ms). Only the worker's own face models are used there, and the
-        # thread is always joined before MODELS_LOCK is released.
-        selfie_job = None
-        if face_required and images.get("FACE") is not None:
-            selfie_job = helper_thread("selfie").submit(_timed_selfie_analysis, images["FACE"])
+        # Face work needs little from the document, so it runs in a helper thread while
+        # the document is read: first the selfie, then — as soon as the document step has
+        # found the portrait on the front — the portrait's face. dlib's single-threaded
+        # detector and embedding then fill the gaps ONNX Runtime's OCR leaves on the cores
+        # (docs/benchmarks.md: passport + selfie 541 → 502 ms for the selfie alone). One
+        # thread runs both in order, so the worker's face models are never used by two at
+        # once, and it is always drained before MODELS_LOCK is released.
+        face_jobs: list[Future] = []
+        portrait_jobs: dict[Box, Future] = {}
+
+        def start_portrait_face(box: Box) -> None:
+            job = helper_thread("face").submit(_embed_document_portrait, images["FRONT"], box)
+            portrait_jobs[box] = job
+            face_jobs.append(job)
+
+        if selfie_to_analyse:
+            face_jobs.append(helper_thread("face").submit(_timed_selfie_analysis, images["FACE"]))
         started = time.perf_counter()
         try:
             document = analyse_document_images(
-                images, declared_country=declared_country, declared_type=declared_type, today=today
+                images, declared_country=declared_country, declared_type=declared_type, today=today,
+                on_front_portrait=start_portrait_face if selfie_to_analyse else None,
             )
-        except BaseException:
-            if selfie_job is not None:
-                wait([selfie_job])
-            raise
-        selfie = selfie_job.result() if selfie_job is not None else None
+        finally:
+            wait(face_jobs)
         seconds["document"] = time.perf_counter() - started
         started = time.perf_counter()
-        if selfie is not None:
-            seconds["selfie"] = selfie[1]
-        face = analyse_face_images(images, document, face_required=face_required,
-                                   selfie=selfie[0] if selfie is not None else None)
+        selfie = None
+        if selfie_to_analyse:
+            selfie, seconds["selfie"] = face_jobs[0].result()
+        face = analyse_face_images(images, document, face_required=token_type == "IDENTIFICATION",
+                                   selfie=selfie,
+                                   portrait_faces={box: job.result() for box, job in portrait_jobs.items()})
         seconds["face"] = time.perf_counter() - started
         started = time.perf_counter()
         steps = check_additional_steps(images, additional_steps)

@@ -1,4 +1,4 @@
-"""The pipeline's entry point: the selfie analysed beside the document, as in line."""
+"""The pipeline's entry point: face work done beside the document gives the in-line result."""
 
 from __future__ import annotations
 
@@ -12,13 +12,25 @@ from openidv.pipeline.images import read_image_file
 
 
 @pytest.mark.slow
-def test_selfie_analysed_beside_the_document_gives_the_in_line_result(
-        test_data_dir, ocr_engines, ocr_b_font, portrait_face):
-    card, truth = synthetic.make_document("TD1", portrait=portrait_face, seed=4)
+@pytest.mark.parametrize("quarter_turns", [0, 1])
+def test_face_work_beside_the_document_gives_the_in_line_result(
+        quarter_turns, test_data_dir, ocr_engines, ocr_b_font, portrait_face, monkeypatch):
+    # Upright, the portrait's face is searched for once, beside the OCR, in the box the
+    # document step then reports; on a page photographed sideways that early box is not
+    # the reported one, and the face step searches the right box itself.
+    page, _ = synthetic.make_document("TD3", portrait=portrait_face, seed=8,
+                                      degradation=synthetic.Degradation(quarter_turns=quarter_turns))
     selfie = read_image_file(str(test_data_dir / "faces" / "deepface" / "img2.jpg"))
-    analysed = run.analyse_images({"FRONT": card, "FACE": selfie}, token_type="IDENTIFICATION",
+    searches = []
+    real_search = face.find_document_face
+    monkeypatch.setattr(face, "find_document_face", lambda *a: searches.append(a[1]) or real_search(*a))
+    analysed = run.analyse_images({"FRONT": page, "FACE": selfie}, token_type="IDENTIFICATION",
                                   declared_country=None, declared_type=None)
-    in_line = face.analyse_face(card, analysed.document.portrait_box, selfie)
+    assert analysed.document.portrait_image == "FRONT"
+    assert searches[-1] == analysed.document.portrait_box
+    if quarter_turns == 0:
+        assert len(searches) == 1
+    in_line = face.analyse_face(page, analysed.document.portrait_box, selfie)
     assert analysed.face.result == in_line.result == "FACE_MATCH"
     assert analysed.face.distance == pytest.approx(in_line.distance, abs=1e-9)
     assert analysed.face.selfie_embedding == in_line.selfie_embedding
