@@ -186,16 +186,13 @@ def analyse_images(
         # (docs/benchmarks.md: passport + selfie 541 → 502 ms for the selfie alone). One
         # thread runs both in order, so the worker's face models are never used by two at
         # once, and it is always drained before MODELS_LOCK is released.
-        face_jobs: list[Future] = []
+        selfie_job = (helper_thread("face").submit(_timed_selfie_analysis, images["FACE"])
+                      if selfie_to_analyse else None)
         portrait_jobs: dict[Box, Future] = {}
 
         def start_portrait_face(box: Box) -> None:
-            job = helper_thread("face").submit(_embed_document_portrait, images["FRONT"], box)
-            portrait_jobs[box] = job
-            face_jobs.append(job)
+            portrait_jobs[box] = helper_thread("face").submit(_embed_document_portrait, images["FRONT"], box)
 
-        if selfie_to_analyse:
-            face_jobs.append(helper_thread("face").submit(_timed_selfie_analysis, images["FACE"]))
         started = time.perf_counter()
         try:
             document = analyse_document_images(
@@ -203,12 +200,13 @@ def analyse_images(
                 on_front_portrait=start_portrait_face if selfie_to_analyse else None,
             )
         finally:
-            wait(face_jobs)
+            # analyse_document has returned, so no more portrait jobs can be started.
+            wait([job for job in (selfie_job, *portrait_jobs.values()) if job is not None])
         seconds["document"] = time.perf_counter() - started
         started = time.perf_counter()
         selfie = None
-        if selfie_to_analyse:
-            selfie, seconds["selfie"] = face_jobs[0].result()
+        if selfie_job is not None:
+            selfie, seconds["selfie"] = selfie_job.result()
         face = analyse_face_images(images, document, face_required=token_type == "IDENTIFICATION",
                                    selfie=selfie,
                                    portrait_faces={box: job.result() for box, job in portrait_jobs.items()})
