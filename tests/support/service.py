@@ -131,6 +131,16 @@ class Service:
                 time.sleep(0.3)
         raise AssertionError(f"{scan_ref} still {status} after {timeout}s")
 
+    def wait_for_log(self, text: str, log_index: int = 0, timeout: float = 120.0) -> None:
+        """Wait until a process's log holds ``text`` (e.g. "models loaded": the models load in
+        the background after /healthz answers)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.logs[log_index].read_text():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not in {self.logs[log_index]} after {timeout}s")
+
     def stop(self) -> None:
         for proc in self.processes:
             if proc.poll() is None:
