@@ -4,7 +4,7 @@
 
 Submits a realistic mix one at a time (latency) and then all at once (throughput): a real
 passport specimen + a real selfie, and a synthetic ID card (front + back) + selfie made with
-openidv.pipeline.synthetic. Latency is the server's own: the verification's start_time (set
+tests.support.synthetic. Latency is the server's own: the verification's start_time (set
 when /process accepts the upload) to its finish_time (set when the automatic decision is
 committed), read from the database afterwards. The client only polls /status to know when
 to send the next one (every --poll seconds; a fast poll costs the server and the client CPU
@@ -49,7 +49,7 @@ def b64_array(image: np.ndarray) -> str:
 
 def workload(data: Path) -> list[dict]:
     from openidv.pipeline.images import read_image_file
-    from openidv.pipeline.synthetic import make_document
+    from tests.support.synthetic import make_document
 
     selfie_a, selfie_b = data / "faces/deepface/img1.jpg", data / "faces/deepface/img2.jpg"
     portrait = read_image_file(str(selfie_b))

@@ -30,7 +30,11 @@ from PIL import Image, ImageOps
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from openidv.pipeline import face, liveness  # noqa: E402
+from openidv.pipeline import face, liveness, selfie  # noqa: E402
+from openidv.pipeline.document.portrait import find_document_face  # noqa: E402
+from openidv.pipeline.engines import Engines  # noqa: E402
+
+ENGINES = Engines()
 from openidv.pipeline.results import Box  # noqa: E402
 
 
@@ -102,11 +106,11 @@ def make_card(portrait: np.ndarray, seed: int) -> tuple[np.ndarray, Box]:
 
 
 def make_synthetic_document(portrait: np.ndarray, face_width: int, seed: int) -> Optional[tuple[np.ndarray, Box]]:
-    """The project's synthetic TD1 ID card (openidv.pipeline.synthetic) with this portrait,
+    """The project's synthetic TD1 ID card (tests.support.synthetic) with this portrait,
     photographed with print/camera degradation and scaled so the face is face_width px wide.
     None when that module or its OCR-B font is not available."""
     try:
-        from openidv.pipeline import synthetic
+        from tests.support import synthetic
 
         synthetic.ocr_b_font_path()
     except Exception:  # module absent or FontUnavailable: fall back to make_card
@@ -146,18 +150,18 @@ def eer(same: np.ndarray, diff: np.ndarray) -> float:
 def verification_row(name: str, same: np.ndarray, diff: np.ndarray) -> dict[str, str]:
     tar1, t1 = tar_at_far(same, diff, 0.01)
     tar01, t01 = tar_at_far(same, diff, 0.001)
-    at_match = float((same <= face.FACE_MATCH_MAX_DISTANCE).mean())
-    far_match = float((diff <= face.FACE_MATCH_MAX_DISTANCE).mean())
-    same_mis = float((same >= face.FACE_MISMATCH_MIN_DISTANCE).mean())
+    at_match = float((same <= selfie.FACE_MATCH_MAX_DISTANCE).mean())
+    far_match = float((diff <= selfie.FACE_MATCH_MAX_DISTANCE).mean())
+    same_mis = float((same >= selfie.FACE_MISMATCH_MIN_DISTANCE).mean())
     found = same[np.isfinite(same)]  # a same pair with no face found is a rejection (inf)
-    diff_unc = float(((diff > face.FACE_MATCH_MAX_DISTANCE) & (diff < face.FACE_MISMATCH_MIN_DISTANCE)).mean())
+    diff_unc = float(((diff > selfie.FACE_MATCH_MAX_DISTANCE) & (diff < selfie.FACE_MISMATCH_MIN_DISTANCE)).mean())
     return {
         "set": name,
         "pairs": f"{len(same)} same / {len(diff)} diff",
         "TAR@FAR1%": f"{tar1:.1%} (t={t1:.3f})",
         "TAR@FAR0.1%": f"{tar01:.1%} (t={t01:.3f})",
         "EER": f"{eer(same, diff):.2%}",
-        "at FACE_MATCH ≤ %.2f" % face.FACE_MATCH_MAX_DISTANCE: f"TAR {at_match:.1%} FAR {far_match:.2%}",
+        "at FACE_MATCH ≤ %.2f" % selfie.FACE_MATCH_MAX_DISTANCE: f"TAR {at_match:.1%} FAR {far_match:.2%}",
         "same→MISMATCH / diff→UNCERTAIN": f"{same_mis:.1%} / {diff_unc:.1%}",
         "distance same / diff": f"{found.mean():.3f}±{found.std():.3f} (max {found.max():.3f}) / "
         f"{diff.mean():.3f}±{diff.std():.3f} (min {diff.min():.3f})"
@@ -180,8 +184,7 @@ def run(
 ) -> None:
     manifest = json.loads((data / "faces" / "manifest.json").read_text())
     t0 = time.perf_counter()
-    face.load_models()
-    liveness.load_liveness_model()
+    ENGINES.load_all()
     load_ms = (time.perf_counter() - t0) * 1000
 
     selfie_emb: dict[str, np.ndarray] = {}
@@ -193,33 +196,33 @@ def run(
     for index, item in enumerate(manifest["items"]):
         photo = load_photo(data / "faces" / item["file"])
         t = time.perf_counter()
-        faces = face.detect_faces(photo)
+        faces = face.detect_faces(ENGINES, photo)
         detect_ms.append((time.perf_counter() - t) * 1000)
         if not faces:
             no_face.append(item["file"])
             continue
         t = time.perf_counter()
-        selfie_emb[item["file"]] = face.embed_face(photo, faces[0].box)
+        selfie_emb[item["file"]] = face.embed_face(ENGINES, photo, faces[0].box)
         embed_ms.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        face.has_face(photo)
+        face.has_face(ENGINES, photo)
         validate_ms.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        verdict = liveness.check_liveness(photo, face_box=faces[0].box)
+        verdict = liveness.check_liveness(ENGINES.liveness_model(), photo, faces[0].box)
         live_ms.append((time.perf_counter() - t) * 1000)
         live_counts[verdict.result] += 1
 
         portrait = portrait_from_photo(photo, faces[0].box, portrait_face_width)
         made = None if own_card else make_synthetic_document(portrait, portrait_face_width, seed=index)
-        card_kind = "openidv.pipeline.synthetic TD1" if made is not None else "benchmark card (make_card)"
+        card_kind = "tests.support.synthetic TD1" if made is not None else "benchmark card (make_card)"
         card, box = made if made is not None else make_card(portrait, seed=index)
         t = time.perf_counter()
-        found = face.find_document_face(card, box)
+        found = find_document_face(ENGINES, card, box)
         if found is None:
             portrait_emb[item["file"]] = None
             portrait_methods["not found"] = portrait_methods.get("not found", 0) + 1
         else:
-            portrait_emb[item["file"]] = face.embed_face(found.image, found.box)
+            portrait_emb[item["file"]] = face.embed_face(ENGINES, found.image, found.box)
             portrait_methods[found.method] = portrait_methods.get(found.method, 0) + 1
         portrait_ms.append((time.perf_counter() - t) * 1000)
 
@@ -256,7 +259,7 @@ def run(
     print(document_portrait_search(data))
 
     print("\n## Presentation attacks (print), liveness_v1\n")
-    model = liveness.load_liveness_model()
+    model = ENGINES.liveness_model()
     if not skip_liveness_cv:
         sys.path.insert(0, str(REPO / "benchmarks"))
         import train_liveness
@@ -305,7 +308,7 @@ def document_portrait_search(data: Path) -> str:
     for item in manifest["items"]:
         image = load_photo(data / "documents" / item["file"])
         start = time.perf_counter()
-        portrait = face.find_document_face(image, None)
+        portrait = find_document_face(ENGINES, image, None)
         times.append((time.perf_counter() - start) * 1000)
         labelled = bool(item["face_on_document"])
         total[labelled] += 1

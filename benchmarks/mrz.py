@@ -32,11 +32,13 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from openidv.pipeline import mrz as mrzlib
 from openidv.pipeline.document import read_mrz
+from openidv.pipeline.engines import Engines
 from openidv.pipeline.images import read_image_file
 
 FIELDS = ("document_number", "date_of_birth", "date_of_expiry", "surname", "given_names",
           "nationality_code", "issuing_code", "sex")
-TODAY = dt.date(2026, 11, 25)  # fixed so date century results do not drift between runs
+TODAY = dt.date(2026, 11, 25)
+ENGINES = Engines()  # fixed so date century results do not drift between runs
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def _norm(value: str) -> str:
 def read_ours(path: Path) -> Reading:
     image = read_image_file(str(path))
     start, cpu_start = time.perf_counter(), time.process_time()
-    result = read_mrz(image, today=TODAY)
+    result = read_mrz(ENGINES, image, today=TODAY)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     data = result.data
     if data is None:
@@ -144,7 +146,7 @@ def dev_samples(data_dir: Path) -> list[Sample]:
 
 def synthetic_samples(count: int, out_dir: Path, faces_dir: Path | None) -> list[Sample]:
     """Degraded synthetic documents, written as JPEG/PNG so both readers get the same files."""
-    from openidv.pipeline import synthetic
+    from tests.support import synthetic
 
     faces = sorted(faces_dir.glob("*.jpg"))[:20] if faces_dir and faces_dir.is_dir() else []
     rng = np.random.default_rng(2026)

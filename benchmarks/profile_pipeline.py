@@ -42,7 +42,7 @@ STEPS = [
     ("face: detect", "pipeline/face.py", "_detect"),
     ("face: embed", "pipeline/face.py", "embed_face"),
     ("face: liveness", "pipeline/liveness.py", "check_liveness"),
-    ("face: total after the document (portrait face + comparison)", "pipeline/face.py", "analyse_face"),
+    ("face: total after the document (portrait face + comparison)", "pipeline/run.py", "analyse_face_images"),
     ("decision (tags, cross-checks)", "pipeline/run.py", "conclude"),
 ]
 
@@ -68,12 +68,18 @@ def workload(data: Path):
     return out, decode_image
 
 
+_ENGINES = None
+
+
 def run_once(items, decode_image) -> None:
+    global _ENGINES
+    from openidv.pipeline.engines import Engines
     from openidv.pipeline.run import analyse_images, conclude
 
+    _ENGINES = _ENGINES or Engines()
     for doc_type, country, b64_images in items:
         images = {side: decode_image(base64.b64decode(b64)) for side, b64 in b64_images.items()}
-        analysis = analyse_images(images, token_type="IDENTIFICATION", declared_country=country,
+        analysis = analyse_images(_ENGINES, images, token_type="IDENTIFICATION", declared_country=country,
                                   declared_type=doc_type)
         conclude(analysis, token_type="IDENTIFICATION", token_request={})
 

@@ -56,7 +56,7 @@ from sqlalchemy.orm import sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.support.load_client import machine_line, ms, rps, timed, wait_until_quiet  # noqa: E402
-from openidv.api.views import webhook_view  # noqa: E402
+from openidv.core.wire import webhook_view  # noqa: E402
 from openidv.config import Settings  # noqa: E402
 from openidv.store.db import make_engine  # noqa: E402
 from openidv.store.fraud import FaceIndex, document_number_key  # noqa: E402
@@ -141,13 +141,13 @@ class Seeder:
         self.random = random.Random(9)
         self.now = utcnow()
         self.first = self.now - dt.timedelta(days=365)
-        from openidv.api.auth import PartnerContext
-        from openidv.api.partner import _token_defaults
         from openidv.api.schemas import TokenRequest
+        from openidv.services.intake import token_defaults
+        from openidv.services.partners import PartnerContext
 
-        context = PartnerContext(0, "bench", CALLBACK_URL, "automatic", None, True, None, None, None, None, None)
+        context = PartnerContext(0, "bench", CALLBACK_URL, "automatic", None, True, None, None, None, None, None, None)
         # The token request as /token echoes and stores it, defaults filled in.
-        self.token_template = _token_defaults(TokenRequest(clientId="x"), context)
+        self.token_template = token_defaults(TokenRequest(clientId="x").model_dump(), context)
 
     def person(self) -> Person:
         r = self.random
@@ -327,9 +327,9 @@ def measure_status(service, partner, scan_refs: list[str], seconds: float, concu
 
 
 def measure_search(engine: Engine, partner_id: int, searches: int, jobs: int) -> tuple[float, list[float], list[float]]:
-    """FaceIndex.search as openidv.jobs.processing._cross_checks calls it: in a session that
+    """FaceIndex.search as openidv.services.processing._cross_checks calls it: in a session that
     is already open, for a new descriptor, excluding the job's own clientId."""
-    from openidv.pipeline.face import FACE_MATCH_MAX_DISTANCE
+    from openidv.pipeline.selfie import FACE_MATCH_MAX_DISTANCE
 
     sessions = sessionmaker(bind=engine)
     rng = np.random.default_rng(5)

@@ -25,10 +25,16 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from openidv.pipeline import liveness  # noqa: E402
-from openidv.pipeline.face import detect_faces  # noqa: E402
+from openidv.pipeline.engines import LIVENESS_MODEL_RESOURCE, Engines  # noqa: E402
+from openidv.pipeline.face import detect_faces as detect_with  # noqa: E402
 from openidv.pipeline.images import read_image_file  # noqa: E402
 
-DEFAULT_OUT = REPO / "openidv" / "pipeline" / "models" / liveness.MODEL_RESOURCE
+DEFAULT_OUT = REPO / "openidv" / "pipeline" / "models" / LIVENESS_MODEL_RESOURCE
+_ENGINES = Engines()
+
+
+def detect_faces(image: np.ndarray):  # noqa: ANN201
+    return detect_with(_ENGINES, image)
 L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)  # ridge strength on standardised features
 # Decision band targets on the out-of-fold scores: LIVE only above the score where at most
 # this share of attacks would pass; FAKE_FACE only below the score where at most this share

@@ -1,4 +1,4 @@
-"""The `openidv` command line (SPEC 2). Each command is a thin shell around the package."""
+"""The `openidv` command line. Each command is a thin shell around the package."""
 
 from __future__ import annotations
 
@@ -26,11 +26,9 @@ def _setup_process(role: str) -> None:
 
 
 def _partner_by_key(session, api_key: str):  # noqa: ANN001, ANN202
-    from sqlalchemy import select
+    from openidv.store.partners import partner_by_key
 
-    from openidv.store.models import Partner
-
-    partner = session.scalar(select(Partner).where(Partner.api_key == api_key))
+    partner = partner_by_key(session, api_key)
     if partner is None:
         raise click.ClickException(f"no partner with API key {api_key}")
     return partner
@@ -54,7 +52,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         os.environ["OPENIDV_PUBLIC_URL"] = f"http://{shown}:{port}"
         get_settings.cache_clear()
-    from openidv.api.app import create_app
+    from openidv.app import create_app
 
     app = create_app(embedded_worker=not no_worker)
     # Keep-alive longer than clients' own idle expiry (httpx: 5 s), so a client never sends a
@@ -69,18 +67,14 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 def worker(concurrency: int) -> None:
     """A standalone worker for the configured queue."""
     _setup_process("worker")  # before openidv.metrics is imported (shared metrics directory)
-    from huey.consumer import Consumer
-
-    from openidv.jobs.queue import huey
-    from openidv.jobs.tasks import Sweeper
+    from openidv.jobs.tasks import WorkQueue
+    from openidv.jobs.worker import run_worker
+    from openidv.pipeline.engines import Engines
     from openidv.store.db import migrate
 
-    migrate()
-    from openidv.pipeline.warmup import load_all_models_in_background
-
-    load_all_models_in_background()
-    Sweeper(get_settings().sweep_interval_seconds).start()
-    Consumer(huey, workers=concurrency, worker_type="thread", periodic=False).run()
+    settings = get_settings()
+    migrate(settings)
+    run_worker(WorkQueue(settings, Engines()), concurrency)
 
 
 @main.command()
@@ -104,7 +98,7 @@ def partner_create(name: str, callback_url: Optional[str]) -> None:
     """Create a partner; prints its secrets once."""
     from openidv.store.db import migrate as run_migrations
     from openidv.store.db import session_scope
-    from openidv.store.verifications import create_partner
+    from openidv.store.partners import create_partner
 
     if callback_url and not callback_url.lower().startswith(("http://", "https://")):
         raise click.BadParameter("must be an http(s) URL", param_hint="--callback-url")
@@ -161,7 +155,7 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
         if retention_data_days is not None:
             p.retention_data_days = retention_data_days
         if frame_ancestors is not None:
-            from openidv.web.flow import frame_ancestors as allowed_sources
+            from openidv.web.security import frame_ancestors as allowed_sources
 
             if frame_ancestors.strip() and allowed_sources(frame_ancestors) != " ".join(frame_ancestors.split()):
                 raise click.BadParameter("space-separated CSP sources only, e.g. 'https://shop.example "
@@ -324,12 +318,14 @@ def config_check() -> None:
     """Validate the configuration and say in plain words what is wrong."""
     from openidv.config_check import check_configuration
 
-    problems, facts = check_configuration()
-    for line in facts:
+    report = check_configuration()
+    for line in report.facts:
         click.echo(f"ok: {line}")
-    for line in problems:
+    for line in report.warnings:
+        click.echo(f"warning: {line}", err=True)
+    for line in report.problems:
         click.echo(f"problem: {line}", err=True)
-    if problems:
+    if report.problems:
         raise SystemExit(1)
     click.echo("configuration is valid")
 
@@ -343,16 +339,18 @@ def config_check() -> None:
               type=click.Choice(["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER"]))
 def verify(front: str, back: Optional[str], face: Optional[str], country: Optional[str], document_type: Optional[str]) -> None:
     """Run the whole pipeline on image files, no server; print the full-status JSON."""
+    from openidv.pipeline.engines import Engines
     from openidv.pipeline.images import ANALYSIS_MAX_SIDE, ImageRejected, read_image_file
-    from openidv.pipeline.local import verify_images
+    from openidv.services.local import verify_images
 
     paths = {"FRONT": front, "BACK": back, "FACE": face}
     try:
         images = {step: read_image_file(p, ANALYSIS_MAX_SIDE) for step, p in paths.items() if p}
     except ImageRejected as exc:
         raise click.ClickException(str(exc)) from None
-    _print_json(verify_images(images, country=country.upper() if country else None,
-                              document_type=document_type))
+    body, _ = verify_images(Engines(), images, country=country.upper() if country else None,
+                            document_type=document_type)
+    _print_json(body)
 
 
 @main.command("compare-faces")
@@ -360,10 +358,11 @@ def verify(front: str, back: Optional[str], face: Optional[str], country: Option
 @click.argument("b", type=click.Path(exists=True, dir_okay=False))
 def compare_faces_command(a: str, b: str) -> None:
     """Similarity of the faces on two images, and the face result code."""
-    from openidv.pipeline.face import compare_faces
+    from openidv.pipeline.engines import Engines
     from openidv.pipeline.images import read_image_file
+    from openidv.pipeline.selfie import compare_faces
 
-    result = compare_faces(read_image_file(a), read_image_file(b))
+    result = compare_faces(Engines(), read_image_file(a), read_image_file(b))
     _print_json({"similarity": result.similarity, "result": result.result})
 
 
@@ -371,10 +370,16 @@ def compare_faces_command(a: str, b: str) -> None:
 @click.argument("image", type=click.Path(exists=True, dir_okay=False))
 def check_liveness_command(image: str) -> None:
     """Presentation-attack check of a selfie: LIVE, FAKE_FACE or FACE_UNCERTAIN."""
+    from openidv.pipeline.engines import Engines
+    from openidv.pipeline.face import detect_faces
     from openidv.pipeline.images import read_image_file
     from openidv.pipeline.liveness import check_liveness
 
-    result = check_liveness(read_image_file(image))
+    engines = Engines()
+    picture = read_image_file(image)
+    faces = detect_faces(engines, picture)
+    # Without a detected face the picture is taken to be a face crop (as the model's samples are).
+    result = check_liveness(engines.liveness_model(), picture, faces[0].box if faces else None)
     _print_json({"result": result.result, "score": result.score})
 
 

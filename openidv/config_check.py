@@ -2,26 +2,56 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 
-def check_configuration() -> tuple[list[str], list[str]]:
-    """(problems, facts). Connects to the database and the queue to prove they are reachable."""
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def redis_exposure_warning(url: str) -> str | None:
+    """Why a Redis queue URL is unsafe beyond one machine, or None: anyone who can write to the
+    queue can make workers run jobs, so Redis off this machine needs a password (or an ACL
+    user) and TLS."""
+    parts = urlsplit(url)
+    if (parts.hostname or "") in LOOPBACK_HOSTS or url.startswith("unix://"):
+        return None
+    problems = []
+    if not parts.password:
+        problems.append("no password (use redis://user:password@host or an ACL user)")
+    if parts.scheme != "rediss":
+        problems.append("no TLS (use rediss://)")
+    if not problems:
+        return None
+    return f"OPENIDV_QUEUE_URL points at Redis on another machine with {' and '.join(problems)}"
+
+
+@dataclass
+class ConfigReport:
+    """What `openidv config check` says: problems fail the check, warnings do not."""
+
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+
+
+def check_configuration() -> ConfigReport:
+    """Connects to the database and the queue to prove they are reachable."""
+    report = ConfigReport()
+    problems, facts = report.problems, report.facts
     from openidv.config import Settings
 
-    problems: list[str] = []
-    facts: list[str] = []
     try:
         settings = Settings()
     except ValidationError as exc:
         for err in exc.errors():
             name = "OPENIDV_" + "_".join(str(p) for p in err["loc"]).upper()
             problems.append(f"{name}: {err['msg']}")
-        return problems, facts
+        return report
 
-    from openidv.pipeline.face import dlib_uses_blas
+    from openidv.pipeline.engines import dlib_uses_blas
 
     if dlib_uses_blas():
         facts.append("dlib built with BLAS (fast face embedding)")
@@ -63,13 +93,16 @@ def check_configuration() -> tuple[list[str], list[str]]:
 
     queue = settings.queue_url
     if queue and queue.startswith(("redis://", "rediss://")):
+        warning = redis_exposure_warning(queue)
+        if warning:
+            report.warnings.append(warning)
         try:
             import redis
 
             redis.Redis.from_url(queue, socket_connect_timeout=3).ping()
             facts.append(f"Redis queue reachable ({urlsplit(queue).hostname})")
         except Exception as exc:  # noqa: BLE001
-            problems.append(f"Redis queue unreachable at {queue}: {exc}")
+            problems.append(f"Redis queue unreachable at {_without_password(queue)}: {exc}")
     elif queue and not queue.startswith("sqlite"):
         problems.append(f"OPENIDV_QUEUE_URL={queue!r}: use redis://… or leave it unset")
     else:
@@ -79,4 +112,11 @@ def check_configuration() -> tuple[list[str], list[str]]:
                         "needs the same key (a per-machine secret.key would make images unreadable elsewhere)")
     if settings.allow_private_callbacks:
         facts.append("OPENIDV_ALLOW_PRIVATE_CALLBACKS=1: webhooks may reach private addresses (development only)")
-    return problems, facts
+    return report
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()

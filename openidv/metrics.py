@@ -31,13 +31,14 @@ class QueueCollector:
     def collect(self) -> Iterable[GaugeMetricFamily]:
         from sqlalchemy import func, select
 
+        from openidv.core.vocab import Status
         from openidv.store.db import session_scope
         from openidv.store.models import Verification, WebhookDelivery, utcnow
 
         with session_scope() as session:
             depth, oldest = session.execute(
                 select(func.count(), func.min(Verification.start_time)).where(
-                    Verification.status == "ACTIVE", Verification.token_used.is_(True),
+                    Verification.status == Status.ACTIVE, Verification.token_used.is_(True),
                     Verification.finish_time.is_(None))
             ).one()
             pending_hooks = session.scalar(

@@ -32,6 +32,14 @@ def _test_data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def engines():
+    """One set of models for the whole test session (they take seconds to load)."""
+    from openidv.pipeline.engines import Engines
+
+    return Engines()
+
+
+@pytest.fixture(scope="session")
 def test_data_dir() -> Path:
     """The shared real test images; tests that need them skip (saying why) when absent."""
     path = _test_data_dir()

@@ -1,4 +1,5 @@
-"""Partner authentication (HTTP Basic, constant-time) and the per-partner rate limit."""
+"""Partner authentication (HTTP Basic, constant-time, briefly cached) and the per-partner
+rate limit."""
 
 from __future__ import annotations
 
@@ -6,33 +7,14 @@ import base64
 import binascii
 import threading
 import time
-from dataclasses import dataclass
 from typing import Optional
 
 from starlette.requests import Request
 
-from openidv.api.errors import TooManyRequests, Unauthorized
 from openidv.config import Settings
+from openidv.core.errors import TooManyRequests, Unauthorized
+from openidv.services.partners import PartnerContext, authenticate
 from openidv.store import crypto
-from openidv.store.db import session_scope
-from openidv.store.verifications import authenticate_partner
-
-
-@dataclass(frozen=True)
-class PartnerContext:
-    """The authenticated partner, detached from any database session."""
-
-    id: int
-    name: str
-    callback_url: Optional[str]
-    review_policy: str
-    minimum_age: Optional[int]
-    photo_validation: bool
-    max_image_bytes: Optional[int]
-    rate_limit_per_hour: Optional[int]
-    success_url: Optional[str]
-    error_url: Optional[str]
-    unverified_url: Optional[str]
 
 
 def basic_credentials(request: Request) -> tuple[str, str]:
@@ -50,54 +32,38 @@ def basic_credentials(request: Request) -> tuple[str, str]:
     return key, secret
 
 
-# Authenticated partners are remembered briefly so that a busy partner's requests do not each
-# pay a database round trip; policy changes made with the CLI apply within this time.
-PARTNER_CACHE_SECONDS = 10.0
-_partner_cache: dict[str, tuple[float, str, "PartnerContext"]] = {}
-_partner_cache_lock = threading.Lock()
+class PartnerCache:
+    """Partners whose credentials were checked against the database moments ago, so that a
+    busy partner's requests do not each pay a database round trip; policy changes made with
+    the command line apply within ``seconds``."""
 
+    def __init__(self, seconds: float = 10.0, max_entries: int = 10_000) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, str, PartnerContext]] = {}
+        self._lock = threading.Lock()
 
-def authenticate_from_cache(request: Request) -> Optional[PartnerContext]:
-    """The partner if its credentials were checked against the database moments ago
-    (cheap enough to run on the event loop); None when the database must be asked."""
-    key, secret = basic_credentials(request)
-    cached = _partner_cache.get(key)
-    if cached is None or time.monotonic() - cached[0] >= PARTNER_CACHE_SECONDS:
-        return None
-    if not crypto.secret_matches(secret, cached[1]):
-        raise Unauthorized()
-    return cached[2]
-
-
-def authenticate(request: Request) -> PartnerContext:
-    key, secret = basic_credentials(request)
-    now = time.monotonic()
-    with session_scope() as session:
-        partner = authenticate_partner(session, key, secret)
-        if partner is None:
+    def lookup(self, key: str, secret: str) -> Optional[PartnerContext]:
+        """The partner if cached and fresh (cheap enough to run on the event loop); None when
+        the database must be asked; Unauthorized when the cached secret does not match."""
+        cached = self._entries.get(key)
+        if cached is None or time.monotonic() - cached[0] >= self.seconds:
+            return None
+        if not crypto.secret_matches(secret, cached[1]):
             raise Unauthorized()
-        context = _context(partner)
-        with _partner_cache_lock:
-            if len(_partner_cache) > 10_000:
-                _partner_cache.clear()
-            _partner_cache[key] = (now, partner.api_secret_hash, context)
-        return context
+        return cached[2]
 
-
-def _context(partner) -> "PartnerContext":  # noqa: ANN001
-    return PartnerContext(
-        id=partner.id,
-        name=partner.name,
-        callback_url=partner.callback_url,
-        review_policy=partner.review_policy,
-        minimum_age=partner.minimum_age,
-        photo_validation=partner.photo_validation,
-        max_image_bytes=partner.max_image_bytes,
-        rate_limit_per_hour=partner.rate_limit_per_hour,
-        success_url=partner.success_url,
-        error_url=partner.error_url,
-        unverified_url=partner.unverified_url,
-    )
+    def authenticate(self, key: str, secret: str) -> PartnerContext:
+        """Check against the database (a worker thread's job) and remember the result."""
+        now = time.monotonic()
+        found = authenticate(key, secret)
+        if found is None:
+            raise Unauthorized()
+        with self._lock:
+            if len(self._entries) > self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (now, found.secret_hash, found.context)
+        return found.context
 
 
 class RateLimiter:

@@ -1,21 +1,23 @@
-"""The one error hierarchy of the API (SPEC 3.4): every error body is built here, nowhere else.
-
-Raise a subclass anywhere below a route; `error_response` turns it into
-``{"message", "identifier", "documentation", "severity"}`` with the right HTTP status.
-"""
+"""The partner API's error answers: the one place an ``ApiError`` becomes an HTTP response,
+and the handlers that map the framework's own errors onto the same shape."""
 
 from __future__ import annotations
 
-from typing import Optional
+import logging
 
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-DOCUMENTATION_URL = "https://github.com/openidv/openidv/blob/main/docs/errors.md"
+from openidv.core.errors import ApiError, BadValue, InternalError, MethodNotAllowed, NotFound, error_body
+
+log = logging.getLogger("openidv.api")
 
 
 class ErrorBody(BaseModel):
-    """The body of every error answer."""
+    """The body of every error answer (the OpenAPI schema's model)."""
 
     message: str
     identifier: str
@@ -23,141 +25,36 @@ class ErrorBody(BaseModel):
     severity: str
 
 
-class ApiError(Exception):
-    """Base of every error the API answers with. Subclasses fix identifier and status."""
-
-    identifier = "INTERNAL_ERROR"
-    status_code = 500
-    severity = "NOT_SEVERE"
-
-    def __init__(self, message: str, *, headers: Optional[dict[str, str]] = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.headers = headers or {}
-
-
-# Client mistakes in the request body (400)
-class JsonError(ApiError):
-    """The body is not JSON, or not a JSON object."""
-
-    identifier, status_code = "JSON_ERROR", 400
-
-
-class MissingValue(ApiError):
-    """A required field or image is missing."""
-
-    identifier, status_code = "MISSING_VALUE", 400
-
-
-class BadValue(ApiError):
-    """A field has a wrong type or value; the message names the field."""
-
-    identifier, status_code = "BAD_VALUE", 400
-
-
-class EncodingError(ApiError):
-    """An image is not valid base64, or not a decodable JPEG/PNG."""
-
-    identifier, status_code = "ENCODING_ERROR", 400
-
-
-class TokenNotValid(ApiError):
-    """The token is unknown, used, expired, or not usable for this call."""
-
-    identifier, status_code = "TOKEN_NOT_VALID", 400
-
-
-# Access (401, 404, 405, 409, 413, 429)
-class Unauthorized(ApiError):
-    """No credentials, or wrong ones."""
-
-    identifier, status_code = "UNAUTHORIZED", 401
-
-    def __init__(self, message: str = "Invalid or missing API credentials") -> None:
-        super().__init__(message, headers={"WWW-Authenticate": 'Basic realm="openidv"'})
-
-
-class NotFound(ApiError):
-    """Unknown scanRef, another partner's scanRef, or an unknown path."""
-
-    identifier, status_code = "NOT_FOUND", 404
-
-
-class MethodNotAllowed(ApiError):
-    identifier, status_code = "METHOD_NOT_ALLOWED", 405
-
-
-class PartnerError(ApiError):
-    """The action conflicts with the verification's state (e.g. deleting an active one)."""
-
-    identifier, status_code = "PARTNER_ERROR", 409
-
-
-class RequestTooLarge(ApiError):
-    """The request is over 20 MB, or an image is over its cap."""
-
-    identifier, status_code = "REQUEST_TOO_LARGE", 413
-
-
-class RequestTimeout(ApiError):
-    """The request body arrived too slowly (OPENIDV_BODY_TIMEOUT_SECONDS); the connection closes."""
-
-    identifier, status_code = "REQUEST_TIMEOUT", 408
-
-
-class TooManyRequests(ApiError):
-    """The partner is over its rate limit."""
-
-    identifier, status_code = "TOO_MANY_REQUESTS", 429
-
-
-# Photo validation (SPEC 3.2): answered with 200 and an error body; the token stays usable.
-class PhotoNotAccepted(ApiError):
-    """A document or face was not found on a photo by the fast synchronous check."""
-
-    status_code = 200
-
-    def __init__(self, identifier: str, message: str) -> None:
-        super().__init__(message)
-        self.identifier = identifier
-
-
-class InternalError(ApiError):
-    """Anything unexpected; the message carries the request id that the log has too."""
-
-    identifier, status_code = "INTERNAL_ERROR", 500
-
-
-def error_body(error: ApiError) -> dict[str, str]:
-    return {
-        "message": error.message,
-        "identifier": error.identifier,
-        "documentation": DOCUMENTATION_URL,
-        "severity": error.severity,
-    }
-
-
 def error_response(error: ApiError) -> JSONResponse:
     return JSONResponse(error_body(error), status_code=error.status_code, headers=error.headers)
 
 
-ALL_ERRORS: tuple[type[ApiError], ...] = (
-    JsonError,
-    MissingValue,
-    BadValue,
-    EncodingError,
-    TokenNotValid,
-    Unauthorized,
-    NotFound,
-    MethodNotAllowed,
-    PartnerError,
-    RequestTooLarge,
-    TooManyRequests,
-    InternalError,
-)
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            error = MethodNotAllowed(f"Method {request.method} is not allowed here")
+            error.headers = dict(exc.headers or {})  # Starlette lists the allowed ones in Allow
+            return error_response(error)
+        if exc.status_code == 404:
+            return error_response(NotFound(f"No such endpoint: {request.url.path}"))
+        error = ApiError(str(exc.detail))
+        error.status_code = exc.status_code
+        error.identifier = "BAD_VALUE" if exc.status_code < 500 else "INTERNAL_ERROR"
+        return error_response(error)
 
-class Forbidden(ApiError):
-    """A file URL whose signature does not verify or that has expired (SPEC 8)."""
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
+        return error_response(BadValue(f"Bad value for field '{field or 'request'}'"))
 
-    identifier, status_code = "FORBIDDEN", 403
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = request.scope.get("state", {}).get("request_id", "-")
+        log.exception("unhandled error", extra={"request_id": request_id})
+        return error_response(InternalError(f"Internal error; request id {request_id}"))

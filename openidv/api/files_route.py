@@ -1,13 +1,14 @@
-"""GET /files/<signed-token>: one decrypted image, for an hour after the URL was made (SPEC 8)."""
+"""GET /files/<signed-token>: one decrypted image, for an hour after the URL was made."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from openidv.api.errors import ErrorBody, Forbidden, NotFound
-from openidv.config import get_settings
+from openidv.api.deps import runtime
+from openidv.api.errors import ErrorBody
+from openidv.core.errors import Forbidden, NotFound
 from openidv.store.db import session_scope
 from openidv.store.file_urls import FileUrlInvalid, FileUrlSigner
 from openidv.store.files import make_file_store
@@ -26,8 +27,8 @@ router = APIRouter()
     },
     summary="Download a stored image by its pre-signed URL",
 )
-async def download(token: str) -> Response:
-    settings = get_settings()
+async def download(request: Request, token: str) -> Response:
+    settings = runtime(request).settings
     try:
         file_id = FileUrlSigner(settings).file_id(token)
     except FileUrlInvalid:

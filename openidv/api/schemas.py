@@ -1,4 +1,4 @@
-"""Request and response models of the partner API (SPEC 3), and their error mapping.
+"""Request and response models of the partner API, and their error mapping.
 
 Models are strict (a string is not a number, a number not a bool) and every violation
 becomes MISSING_VALUE or BAD_VALUE naming the field, never a framework 422.
@@ -13,13 +13,11 @@ from typing import Any, Literal, Optional
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from openidv.api.errors import BadValue, MissingValue
+from openidv.core.errors import BadValue, MissingValue
+from openidv.core.vocab import DOCUMENT_TYPES, IMAGE_STEPS
 
-DOCUMENT_TYPES = ("ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER")
-DocumentType = Literal["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER"]
-IMAGE_STEPS = ("FRONT", "BACK", "FACE", "UTILITY_BILL", "SECOND_UTILITY_BILL", "PASSPORT_COVER")
-# Types with two sides: BACK is required when the partner names one of these (SPEC 3.2).
-TWO_SIDED_TYPES = ("ID_CARD", "RESIDENCE_PERMIT", "DRIVER_LICENSE")
+# The document types as a Literal of plain strings: strict validation of a JSON string.
+DocumentType = Literal[tuple(str(t) for t in DOCUMENT_TYPES)]  # type: ignore[valid-type]
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ALPHA2_CODES = sorted(c.alpha_2 for c in pycountry.countries)
@@ -35,7 +33,7 @@ _ADDITIONAL_STEPS_SCHEMA = {
     "propertyNames": {"enum": ["ALL", *ALPHA2_CODES]},
     "additionalProperties": {
         "type": "object",
-        "propertyNames": {"enum": ["ALL", "ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER"]},
+        "propertyNames": {"enum": ["ALL", *DOCUMENT_TYPES]},
         "additionalProperties": {
             "type": "object",
             "propertyNames": {"pattern": "^[A-Z0-9_]{1,40}$"},
@@ -215,7 +213,7 @@ class TokenResponse(BaseModel):
 
 class ProcessImages(_Strict):
     """The images by step. Besides the standard steps, a token's own additional UPLOAD steps
-    (seed 004) may be sent under their names; the route checks those against the token."""
+    may be sent under their names; the route checks those against the token."""
 
     model_config = ConfigDict(strict=True, extra="allow")
 

@@ -1,4 +1,4 @@
-"""The decision of SPEC section 6, as one pure function a reader can check line by line.
+"""The overall decision, as one pure function a reader can check line by line.
 
 Input: the automatic document and face codes, tags, and the partner's policy.
 Output: the overall status and the reasons (which check decided it, with its scores).
@@ -9,26 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-# SPEC 6 "DENIED: a hard failure": document not found / not supported / expired, country or
-# type different from what was declared.
-DENYING_DOCUMENT_CODES = frozenset(
-    {
-        "DOC_NOT_FOUND",
-        "DOC_NOT_SUPPORTED",
-        "DOC_EXPIRED",
-        "COUNTRY_MISMATCH",
-        "DOC_TYPE_MISMATCH",
-        "DOC_FAKE",
-        "DOC_FACE_NOT_FOUND",
-    }
-)
-# ... face mismatch, no face, fake face.
-DENYING_FACE_CODES = frozenset({"FACE_MISMATCH", "NO_FACE_FOUND", "FAKE_FACE", "TOO_MANY_FACES"})
+from openidv.core.vocab import DocumentCode as Doc
+from openidv.core.vocab import FaceCode as Face
+from openidv.core.vocab import ReviewPolicy, Status
 
-PASSING_DOCUMENT_CODES = frozenset({"DOC_VALIDATED"})
-PASSING_FACE_CODES = frozenset({"FACE_MATCH"})
+# DENIED is for hard failures: document not found / not supported / expired / fake, country
+# or type different from what was declared, no portrait on it...
+DENYING_DOCUMENT_CODES = frozenset({
+    Doc.DOC_NOT_FOUND, Doc.DOC_NOT_SUPPORTED, Doc.DOC_EXPIRED, Doc.COUNTRY_MISMATCH,
+    Doc.DOC_TYPE_MISMATCH, Doc.DOC_FAKE, Doc.DOC_FACE_NOT_FOUND,
+})
+# ... face mismatch, no face, fake face, several faces.
+DENYING_FACE_CODES = frozenset({Face.FACE_MISMATCH, Face.NO_FACE_FOUND, Face.FAKE_FACE, Face.TOO_MANY_FACES})
 
-REVIEW_POLICIES = ("automatic", "review_failed", "review_all")
+PASSING_DOCUMENT_CODES = frozenset({Doc.DOC_VALIDATED})
+PASSING_FACE_CODES = frozenset({Face.FACE_MATCH})
 
 
 @dataclass(frozen=True)
@@ -62,42 +57,42 @@ def decide(
     needs_review: tuple[str, ...] = (),
     review_policy: str = "automatic",
 ) -> Decision:
-    """Overall status from the automatic results (SPEC 6)."""
+    """Overall status from the automatic results."""
     reasons: list[Reason] = []
-    face_ok = face in PASSING_FACE_CODES or (not face_required and face == "FACE_NOT_ANALYSED")
+    face_ok = face in PASSING_FACE_CODES or (not face_required and face == Face.FACE_NOT_ANALYSED)
     doc_ok = document in PASSING_DOCUMENT_CODES
 
     if document in DENYING_DOCUMENT_CODES:
-        reasons.append(Reason("document", "DENIED", f"document result {document} is a hard failure"))
+        reasons.append(Reason("document", Status.DENIED, f"document result {document} is a hard failure"))
     if face_required and face in DENYING_FACE_CODES:
-        reasons.append(Reason("face", "DENIED", f"face result {face} is a hard failure"))
+        reasons.append(Reason("face", Status.DENIED, f"face result {face} is a hard failure"))
 
     if reasons:
-        status = "DENIED"
+        status = Status.DENIED
     elif doc_ok and face_ok and not needs_review:
         if fraud_tags or mismatch_tags:
-            status = "SUSPECTED"
+            status = Status.SUSPECTED
             tags = ", ".join(fraud_tags + mismatch_tags)
-            reasons.append(Reason("cross-checks", "SUSPECTED", f"tags: {tags}"))
+            reasons.append(Reason("cross-checks", Status.SUSPECTED, f"tags: {tags}"))
         else:
-            status = "APPROVED"
-            reasons.append(Reason("all", "APPROVED", "document and face checks passed"))
+            status = Status.APPROVED
+            reasons.append(Reason("all", Status.APPROVED, "document and face checks passed"))
     else:
-        status = "REVIEWING"
+        status = Status.REVIEWING
         if not doc_ok:
-            reasons.append(Reason("document", "REVIEWING", f"document result {document} is not conclusive"))
+            reasons.append(Reason("document", Status.REVIEWING, f"document result {document} is not conclusive"))
         if not face_ok:
-            reasons.append(Reason("face", "REVIEWING", f"face result {face} is not conclusive"))
+            reasons.append(Reason("face", Status.REVIEWING, f"face result {face} is not conclusive"))
         for why in needs_review:
-            reasons.append(Reason("document", "REVIEWING", why))
+            reasons.append(Reason("document", Status.REVIEWING, why))
 
-    if review_policy == "review_all" and status != "REVIEWING":
-        reasons.append(Reason("policy", "REVIEWING", f"partner reviews all verifications (automatic: {status})"))
-        status = "REVIEWING"
-    elif review_policy == "review_failed" and status in ("DENIED", "SUSPECTED"):
-        reasons.append(Reason("policy", "REVIEWING", f"partner reviews failed verifications (automatic: {status})"))
-        status = "REVIEWING"
-    return Decision(status=status, reasons=tuple(reasons), final=status != "REVIEWING")
+    if review_policy == ReviewPolicy.REVIEW_ALL and status != Status.REVIEWING:
+        reasons.append(Reason("policy", Status.REVIEWING, f"partner reviews all verifications (automatic: {status})"))
+        status = Status.REVIEWING
+    elif review_policy == ReviewPolicy.REVIEW_FAILED and status in (Status.DENIED, Status.SUSPECTED):
+        reasons.append(Reason("policy", Status.REVIEWING, f"partner reviews failed verifications (automatic: {status})"))
+        status = Status.REVIEWING
+    return Decision(status=status, reasons=tuple(reasons), final=status != Status.REVIEWING)
 
 
 def overall_after_review(
@@ -112,8 +107,8 @@ def overall_after_review(
 ) -> Decision:
     """A reviewer's results replace the automatic ones; the reviewer's word is final."""
     decision = decide(
-        manual_document or auto_document or "DOC_NOT_ANALYSED",
-        manual_face or auto_face or "FACE_NOT_ANALYSED",
+        manual_document or auto_document or Doc.DOC_NOT_ANALYSED,
+        manual_face or auto_face or Face.FACE_NOT_ANALYSED,
         face_required=face_required,
         fraud_tags=fraud_tags,
         mismatch_tags=mismatch_tags,

@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_MEGAPIXELS = 50  # SPEC 3.2: larger images are refused
+MAX_MEGAPIXELS = 50  # larger images are refused
 # The pipeline never uses more than this many pixels on a side: the document step works at
 # ≤ 1600 px, face detection at ≤ 800 px, and faces are resampled to 150 px for embedding.
 # Decoding a 12-megapixel phone photo at half scale (libjpeg DCT scaling) instead of in full
-# saves ~100 ms and ~30 MB per image (issue 9) and changes no step's input materially.
+# saves ~100 ms and ~30 MB per image and changes no step's input materially.
 ANALYSIS_MAX_SIDE = 2000
 ACCEPTED_FORMATS = {"JPEG", "PNG"}
 
@@ -22,7 +22,12 @@ Image.MAX_IMAGE_PIXELS = None
 
 
 class ImageRejected(ValueError):
-    """The bytes are not an image we accept (not JPEG/PNG, undecodable, or too large)."""
+    """The bytes are not an image we accept: ``too_large`` says whether it is its pixel count
+    (the image is fine but over the cap) rather than its format or its data."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,7 @@ def inspect_image(data: bytes, max_megapixels: float = MAX_MEGAPIXELS) -> ImageI
         raise ImageRejected("image has no pixels")
     if width * height > max_megapixels * 1_000_000:
         raise ImageRejected(
-            f"image is {width * height / 1e6:.1f} megapixels; the limit is {max_megapixels:g}"
+            f"image is {width * height / 1e6:.1f} megapixels; the limit is {max_megapixels:g}", too_large=True
         )
     return ImageInfo(fmt, width, height)
 

@@ -1,25 +1,23 @@
-"""Presentation-attack detection on a selfie: is this a live face or a photo of a printed photo?
+"""Presentation-attack detection on a selfie's face: is this a live face or a photo of a photo?
 
 A small linear model (logistic regression) over hand-crafted texture, frequency and colour
 features of the face crop; its coefficients, normalisation and thresholds are the JSON file
-``models/liveness_v1.json`` written by ``benchmarks/train_liveness.py``. See docs/liveness.md.
+``models/liveness_v1.json`` written by ``benchmarks/train_liveness.py`` and loaded by
+``engines``. See docs/liveness.md.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import threading
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Optional
 
 import cv2
 import numpy as np
 
+from openidv.core.vocab import Liveness
 from openidv.pipeline.results import Box
 
-MODEL_RESOURCE = "liveness_v1.json"
 FEATURE_VERSION = "lbp-riu2-ycrcb-hsv+fft+colour/v1"
 # The face crop is a square of side CROP_SCALE × the detector's box side, centred on the box.
 # The training crops (NUAA/CASIA-FASD) are ≈1.2–1.4 × dlib's HOG box; 1.3 is their middle,
@@ -67,18 +65,11 @@ def normalise_crop(crop: np.ndarray) -> np.ndarray:
 
 
 def face_crop_for_liveness(
-    image: np.ndarray, face_box: Optional[Box] = None, scale: float = CROP_SCALE
+    image: np.ndarray, face_box: Optional[Box], scale: float = CROP_SCALE
 ) -> np.ndarray:
-    """The normalised face crop the model scores: around face_box, else the largest detected face.
-
-    An image where no face is detected is taken to be a face crop already (as the training
-    samples are).
-    """
-    if face_box is None:
-        from openidv.pipeline.face import detect_faces  # late import: face imports us
-
-        faces = detect_faces(image)
-        face_box = faces[0].box if faces else None
+    """The normalised face crop the model scores: around ``face_box`` (the caller detected
+    the face); without a box the image is taken to be a face crop already (as the training
+    samples are)."""
     if face_box is None:
         return normalise_crop(image)
     return normalise_crop(crop_face_square(image, face_box, scale))
@@ -194,33 +185,17 @@ class LivenessModel:
 
     def decide(self, score: float) -> str:
         if score >= self.live_from:
-            return "LIVE"
+            return Liveness.LIVE
         if score < self.fake_below:
-            return "FAKE_FACE"
-        return "FACE_UNCERTAIN"
+            return Liveness.FAKE_FACE
+        return Liveness.FACE_UNCERTAIN
 
 
-_model: Optional[LivenessModel] = None
-_model_lock = threading.Lock()
+def check_liveness(model: LivenessModel, image: np.ndarray, face_box: Optional[Box]) -> LivenessResult:
+    """Score a selfie's face: LIVE, FAKE_FACE, or FACE_UNCERTAIN in the band.
 
-
-def load_liveness_model() -> LivenessModel:
-    """The packaged model, read once per process."""
-    global _model
-    if _model is None:
-        with _model_lock:
-            if _model is None:
-                text = (resources.files("openidv.pipeline") / "models" / MODEL_RESOURCE).read_text()
-                _model = LivenessModel.from_dict(json.loads(text))
-    return _model
-
-
-def check_liveness(image: np.ndarray, face_box: Optional[Box] = None) -> LivenessResult:
-    """Score a selfie (full photo or face crop): LIVE, FAKE_FACE, or FACE_UNCERTAIN in the band.
-
-    face_box, when the caller already detected the face, avoids a second detection.
+    ``face_box`` is the detected face; None scores the whole image as a face crop.
     """
-    model = load_liveness_model()
     crop = face_crop_for_liveness(image, face_box, model.crop_scale)
     score = model.score(liveness_features(crop))
     return LivenessResult(result=model.decide(score), score=round(score, 4), method=model.version)

@@ -1,4 +1,4 @@
-"""Mismatch tags (SPEC 4, 6): personal data given at token creation vs what the document says.
+"""Mismatch tags: personal data given at token creation vs what the document says.
 
 Comparison is tolerant of what legitimately differs between a partner's records and a
 document: letter case, diacritics (ä may be written A or AE, as ICAO 9303 transliterates),

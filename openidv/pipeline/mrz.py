@@ -1,16 +1,13 @@
-"""ICAO 9303 machine-readable zones: check digits, parsing, encoding and OCR repair.
+"""ICAO 9303 machine-readable zones: formats, check digits, dates, country codes, parsing.
 
 Our own code, short on purpose: the 7-3-1 check digit, the field layout of TD1, TD2, TD3,
-MRV-A and MRV-B, date century rules, country codes, and the repair of OCR confusions by the
-character class of each position and by agreement between two independent readings.
-A check digit is only ever *verified* here, never used to search for a substitution that
-happens to pass.
+MRV-A and MRV-B, date century rules and country codes. Reading OCR output into clean lines
+is ``mrz_repair``'s job; a check digit is only ever *verified* here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,16 +32,6 @@ LETTERS = "A"  # A–Z or filler (codes, names)
 DIGITS = "N"  # 0–9 or filler (dates, check digits)
 ANY = "X"  # A–Z, 0–9 or filler (document number, optional data)
 SEX = "S"  # M, F, X or filler
-
-# Confusions of the OCR engines seen on MRZ text, mapped within a character class.
-DIGIT_FOR_LETTER = {"O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "T": "1",
-                    "Z": "2", "B": "8", "S": "5", "G": "6", "A": "4"}
-LETTER_FOR_DIGIT = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "8": "B"}
-# Glyphs a reader may return for the filler '<' (OCR-B '<' resembles them at low resolution).
-FILLER_LOOKALIKES = set("KCSX") | {"«", "‹", "{", "(", "[", "£", "€"}
-# Non-MRZ glyphs mapped to what they stand for before anything else.
-GLYPH_FOLDING = {"«": "<<", "‹": "<", "{": "<", "(": "<", "[": "<", "£": "<", "€": "<",
-                 " ": "", "Φ": "D", "Ø": "0", "Ñ": "N", "|": "I", "$": "S"}
 
 # Residence permits by document code; ICAO leaves the second letter to the issuer.
 RESIDENCE_PERMIT_CODES = {"IR", "AR", "CR", "RP", "RT"}
@@ -203,7 +190,7 @@ def _yymmdd(text: str) -> tuple[int, int, int] | None:
     return int(text[:2]), int(text[2:4]), int(text[4:6])
 
 
-def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+def safe_date(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)
     except ValueError:
@@ -217,10 +204,10 @@ def birth_date(text: str, today: dt.date | None = None) -> dt.date | None:
         return None
     today = today or dt.date.today()
     yy, mm, dd = parts
-    candidate = _safe_date(2000 + yy, mm, dd)
+    candidate = safe_date(2000 + yy, mm, dd)
     if candidate is not None and candidate <= today:
         return candidate
-    return _safe_date(1900 + yy, mm, dd)
+    return safe_date(1900 + yy, mm, dd)
 
 
 def expiry_date(text: str, today: dt.date | None = None) -> dt.date | None:
@@ -233,7 +220,7 @@ def expiry_date(text: str, today: dt.date | None = None) -> dt.date | None:
     year = 2000 + yy
     if year > today.year + EXPIRY_MAX_YEARS_AHEAD:
         year -= 100
-    return _safe_date(year, mm, dd)
+    return safe_date(year, mm, dd)
 
 
 def country_alpha2(code: str) -> str | None:
@@ -377,357 +364,3 @@ def parse_mrz(
         unconfirmed_fields=tuple(unconfirmed_fields),
         method=method,
     )
-
-
-# ---------------------------------------------------------------------------------------
-# Encoding (used by the synthetic document generator and tests)
-
-
-def _fit(text: str, length: int) -> str:
-    clean = "".join(ch if ch in ALPHABET else FILLER for ch in text.upper().replace(" ", FILLER))
-    return clean[:length].ljust(length, FILLER)
-
-
-def _yymmdd_of(date: dt.date | None) -> str:
-    return date.strftime("%y%m%d") if date else FILLER * 6
-
-
-def encode_names(surname: str, given_names: str, length: int) -> str:
-    """The name field: SURNAME<<GIVEN<NAMES, truncated and padded to ``length``."""
-    return _fit(f"{surname}<<{given_names}" if given_names else surname, length)
-
-
-def encode_mrz(
-    fmt: str,
-    *,
-    document_code: str,
-    issuing_code: str,
-    surname: str,
-    given_names: str,
-    document_number: str,
-    nationality_code: str,
-    date_of_birth: dt.date | None,
-    sex: str,
-    date_of_expiry: dt.date | None,
-    personal_number: str = "",
-    optional_data: str = "",
-) -> tuple[str, ...]:
-    """MRZ lines of format ``fmt`` for the given fields, with correct check digits.
-
-    Document numbers longer than 9 characters are supported for TD1 (ICAO long-number rule).
-    """
-    if fmt not in FORMAT_SHAPES:
-        raise MrzFormatError(f"unknown MRZ format {fmt!r}")
-    _, length = FORMAT_SHAPES[fmt]
-    code, issuer, nat = _fit(document_code, 2), _fit(issuing_code, 3), _fit(nationality_code, 3)
-    dob, doe = _yymmdd_of(date_of_birth), _yymmdd_of(date_of_expiry)
-    sex_char = sex if sex in ("M", "F", "X") else FILLER
-    if fmt == "TD1":
-        if len(document_number) > 9:
-            number_field = document_number[:9]
-            rest = document_number[9:] + str(check_digit(_fit(document_number, len(document_number))))
-            line1 = code + issuer + number_field + FILLER + _fit(rest + FILLER + optional_data, 15)
-        else:
-            number = _fit(document_number, 9)
-            line1 = code + issuer + number + str(check_digit(number)) + _fit(optional_data, 15)
-        line2 = (dob + str(check_digit(dob)) + sex_char + doe + str(check_digit(doe)) + nat
-                 + _fit(personal_number, 11))
-        line2 += str(check_digit(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]))
-        return line1, line2, encode_names(surname, given_names, 30)
-    line1 = code + issuer + encode_names(surname, given_names, length - 5)
-    number = _fit(document_number, 9)
-    head = number + str(check_digit(number)) + nat + dob + str(check_digit(dob)) + sex_char
-    head += doe + str(check_digit(doe))
-    if fmt == "TD3":
-        personal = _fit(personal_number, 14)
-        personal_check = FILLER if set(personal) == {FILLER} else str(check_digit(personal))
-        body = head + personal + personal_check
-        line2 = body + str(check_digit(body[0:10] + body[13:20] + body[21:43]))
-    elif fmt == "TD2":
-        body = head + _fit(optional_data or personal_number, 7)
-        line2 = body + str(check_digit(body[0:10] + body[13:20] + body[21:35]))
-    else:  # MRV-A / MRV-B: no composite check digit
-        line2 = head + _fit(optional_data or personal_number, length - 28)
-    return line1, line2
-
-
-# ---------------------------------------------------------------------------------------
-# OCR repair
-
-
-def fold_glyphs(text: str) -> str:
-    """Upper-case and map non-MRZ glyphs an OCR engine may return onto MRZ characters."""
-    return "".join(GLYPH_FOLDING.get(ch, ch) for ch in text.upper())
-
-
-def clean_line(text: str) -> str:
-    """OCR text → MRZ characters only (glyph folding; anything else dropped)."""
-    return "".join(ch for ch in fold_glyphs(text) if ch in ALPHABET)
-
-
-def fits_class(ch: str, cls: str) -> bool:
-    """Whether a character is legal in a column of class ``cls``."""
-    if ch == FILLER:
-        return True
-    if cls == DIGITS:
-        return ch.isdigit()
-    if cls == LETTERS:
-        return "A" <= ch <= "Z"
-    if cls == SEX:
-        return ch in "MFX"
-    return ch in ALPHABET
-
-
-def repair_char(ch: str, cls: str) -> str:
-    """Map one character onto its column's class (O→0 in digit columns, 0→O in letter ones).
-
-    The mapping depends only on the character and the column, never on any check digit.
-    """
-    if fits_class(ch, cls):
-        return ch
-    if cls == DIGITS:
-        return DIGIT_FOR_LETTER.get(ch, ch)
-    if cls in (LETTERS, SEX):
-        return LETTER_FOR_DIGIT.get(ch, ch)
-    return ch
-
-
-def repair_by_class(line: str, classes: str) -> str:
-    """:func:`repair_char` on every column of a line."""
-    return "".join(repair_char(ch, cls) for ch, cls in zip(line, classes)) + line[len(classes):]
-
-
-def repair_filler_runs(line: str, classes: str) -> str:
-    """Turn K/C/S/X read inside filler runs back into '<'.
-
-    In name fields, names end at the first '<<<' (ICAO separates words by one filler and
-    the two name parts by two), so a K/C/S/X after it is a misread filler. Elsewhere a
-    single K/C/S/X with fillers on both sides inside a run of three or more is one.
-    """
-    chars = list(line)
-    n = min(len(chars), len(classes))
-    name_start = None
-    for i in range(n - 2):
-        if classes[i] == LETTERS and "".join(chars[i : i + 3]) == FILLER * 3:
-            name_start = i
-            break
-    if name_start is not None:
-        for i in range(name_start, n):
-            if classes[i] != LETTERS:
-                break
-            if chars[i] in FILLER_LOOKALIKES:
-                chars[i] = FILLER
-    for i in range(1, n - 1):
-        if chars[i] in FILLER_LOOKALIKES and chars[i - 1] == FILLER and chars[i + 1] == FILLER:
-            left = i >= 2 and chars[i - 2] == FILLER
-            right = i + 2 < n and chars[i + 2] == FILLER
-            if (left or right) and classes[i] in (ANY, LETTERS):
-                chars[i] = FILLER
-    return "".join(chars)
-
-
-def fit_line_length(line: str, length: int) -> str:
-    """Fit a reading to the format length; the longest filler run absorbs the difference.
-
-    Spurious or dropped characters are nearly always fillers in a long run; taking them
-    out of (or adding them to) that run keeps the check digits at the end in their columns.
-    """
-    if len(line) == length:
-        return line
-    runs = [(m_end - m_start, m_start) for m_start, m_end in _filler_runs(line)]
-    if len(line) > length:
-        excess = len(line) - length
-        for run_len, start in sorted(runs, reverse=True):
-            if run_len >= excess + 1:
-                return line[:start] + line[start + excess :]
-        return line[:length]
-    missing = length - len(line)
-    if runs:
-        run_len, start = max(runs)
-        if run_len >= 2:
-            return line[:start] + FILLER * missing + line[start:]
-    return line + FILLER * missing
-
-
-def _filler_runs(line: str) -> list[tuple[int, int]]:
-    runs, i = [], 0
-    while i < len(line):
-        if line[i] == FILLER:
-            j = i
-            while j < len(line) and line[j] == FILLER:
-                j += 1
-            runs.append((i, j))
-            i = j
-        else:
-            i += 1
-    return runs
-
-
-def align_to(primary: str, secondary: str) -> list[str | None]:
-    """For each column of ``primary``, the character ``secondary`` has there (None if unaligned)."""
-    if len(primary) == len(secondary):
-        return list(secondary)
-    out: list[str | None] = [None] * len(primary)
-    matcher = difflib.SequenceMatcher(a=primary, b=secondary, autojunk=False)
-    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
-        if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0):
-            for k in range(a1 - a0):
-                out[a0 + k] = secondary[b0 + k]
-    return out
-
-
-def normalise_reading(raw_lines: Sequence[str], fmt: str) -> tuple[str, ...]:
-    """Raw OCR lines → lines of the format's length, repaired by class and filler runs."""
-    _, length = FORMAT_SHAPES[fmt]
-    out = []
-    for line_no, (raw, cls) in enumerate(zip(raw_lines, position_classes(fmt))):
-        line = fit_line_length(clean_line(raw), length)
-        out.append(repair_filler_runs(_repair_line(line, cls, fmt, line_no), cls))
-    return tuple(out)
-
-
-def _country_columns(fmt: str) -> list[tuple[int, int, int]]:
-    return [(s.line, s.start, s.end) for s in LAYOUTS[fmt]
-            if s.name in ("issuing_code", "nationality_code")]
-
-
-def _repair_line(line: str, classes: str, fmt: str, line_no: int, other: Sequence[str | None] | None = None) -> str:
-    """Class repair, except where issuers are known to print outside the class.
-
-    A state code is only changed into a *known* state code (a Romanian ID card prints
-    digits in the nationality columns). The second character of the document code is left
-    as read when the other reading (``other``) has the same character there: the US
-    permanent-resident card prints "C1".
-    """
-    repaired = list(repair_by_class(line, classes))
-    if line_no == 0 and len(line) > 1 and other is not None and len(other) > 1 and other[1] == line[1]:
-        repaired[1] = line[1]
-    for ln, start, end in _country_columns(fmt):
-        if ln != line_no:
-            continue
-        raw, new = line[start:end], "".join(repaired[start:end])
-        if raw != new and not is_known_country_code(new):
-            repaired[start:end] = list(raw)
-    return "".join(repaired)
-
-
-def _field_spans(fmt: str) -> list[FieldSpec]:
-    return list(LAYOUTS[fmt])
-
-
-def combine_readings(
-    primary: Sequence[str],
-    secondary: Sequence[str] | None,
-    fmt: str,
-    *,
-    today: dt.date | None = None,
-    method: str = "",
-) -> MrzData:
-    """Merge two independent readings of one zone into one verified result.
-
-    Both readings are repaired by character class. Where they still differ in a column and
-    exactly one of them read a character legal for that column, that one is taken (the
-    other engine's character needed mapping, so it is the weaker evidence). A field with a
-    check digit is then verified; if the readings still differ on it, the reading whose own
-    check digit verifies it is taken (if exactly one does) — a choice between two observed
-    readings, never a search over substitutions. A field without a check digit is confirmed
-    only when both readings agree on it; otherwise it is listed in ``unconfirmed_fields``.
-    """
-    _, length = FORMAT_SHAPES[fmt]
-    classes = position_classes(fmt)
-    raw_a = [fit_line_length(clean_line(t), length) for t in primary]
-    have_b = secondary is not None and len(secondary) == len(primary) and any(secondary)
-    raw_b: list[list[str | None]] = []
-    for ln, line_a in enumerate(raw_a):
-        if have_b:
-            raw_b.append(align_to(line_a, clean_line(secondary[ln])))  # type: ignore[index]
-        else:
-            raw_b.append([None] * length)
-    lines_a = [list(repair_filler_runs(_repair_line(line, cls, fmt, i, raw_b[i]), cls))
-               for i, (line, cls) in enumerate(zip(raw_a, classes))]
-    lines_b: list[list[str | None]] = []
-    for i, (row, cls) in enumerate(zip(raw_b, classes)):
-        text = "".join(ch if ch is not None else "?" for ch in row)
-        fixed = repair_filler_runs(_repair_line(text, cls, fmt, i, raw_a[i]), cls)
-        lines_b.append([None if ch == "?" else ch for ch in fixed])
-    # Column by column: prefer the reading that needed no class mapping.
-    for ln in range(len(lines_a)):
-        for col in range(length):
-            a_ch, b_ch = lines_a[ln][col], lines_b[ln][col]
-            if b_ch is None or a_ch == b_ch:
-                continue
-            a_native = fits_class(raw_a[ln][col], classes[ln][col])
-            b_native = raw_b[ln][col] is not None and fits_class(raw_b[ln][col], classes[ln][col])
-            if b_native and not a_native:
-                lines_a[ln][col] = b_ch
-            elif a_native and not b_native:
-                lines_b[ln][col] = a_ch
-    unconfirmed: list[str] = []
-    chosen_secondary: list[str] = []
-    for spec in _field_spans(fmt):
-        cols = list(range(spec.start, spec.end)) + ([spec.check] if spec.check is not None else [])
-        val_a = "".join(lines_a[spec.line][c] for c in cols)
-        b_chars = [lines_b[spec.line][c] for c in cols]
-        val_b = None if any(ch is None for ch in b_chars) else "".join(b_chars)  # type: ignore[arg-type]
-        if val_b == val_a:
-            continue
-        if spec.check is None:
-            if spec.name in ("issuing_code", "nationality_code") and val_b is not None:
-                known = _known_code_from_readings(val_a, val_b)
-                if known is not None:
-                    for c, ch in zip(cols, known):
-                        lines_a[spec.line][c] = ch
-            if spec.name == "names" and _same_printed_name(val_a, b_chars):
-                continue
-            unconfirmed.append(spec.name)
-            continue
-        ok_a = check_digit_matches(val_a[:-1], val_a[-1])
-        ok_b = val_b is not None and check_digit_matches(val_b[:-1], val_b[-1])
-        if ok_b and not ok_a:
-            for c, ch in zip(cols, val_b):  # type: ignore[arg-type]
-                lines_a[spec.line][c] = ch
-            chosen_secondary.append(spec.name)
-        elif ok_a == ok_b:
-            unconfirmed.append(spec.name)  # both verify or neither: the readings disagree
-    final = tuple("".join(line) for line in lines_a)
-    if not have_b:
-        unconfirmed = [s.name for s in LAYOUTS[fmt] if s.check is None]
-    note = method
-    if chosen_secondary:
-        note += f"; secondary reading taken for {','.join(chosen_secondary)}"
-    return parse_mrz(final, today=today, unconfirmed_fields=_public_names(unconfirmed), method=note)
-
-
-def _known_code_from_readings(val_a: str, val_b: str) -> str | None:
-    """The one state code made of characters either reading saw in each column, if unique.
-
-    Only when the primary reading is no known code; the field stays unconfirmed anyway.
-    """
-    if is_known_country_code(val_a):
-        return None
-    options = [""]
-    for ca, cb in zip(val_a, val_b):
-        options = [o + ch for o in options for ch in dict.fromkeys((ca, cb))]
-    known = [o for o in options if is_known_country_code(o)]
-    return known[0] if len(known) == 1 else None
-
-
-def _same_printed_name(val_a: str, b_chars: Sequence[str | None]) -> bool:
-    """Names agree up to the end of the printed name; after it only fillers (or nothing)."""
-    printed = len(val_a.rstrip(FILLER))
-    same = all(b_chars[i] == val_a[i] for i in range(printed))
-    rest = all(ch is None or ch == FILLER or ch in FILLER_LOOKALIKES for ch in b_chars[printed:])
-    return same and rest
-
-
-def _public_names(fields: Sequence[str]) -> tuple[str, ...]:
-    """Map layout field names onto MrzData attribute names (names → surname, given_names)."""
-    out: list[str] = []
-    for name in fields:
-        if name == "names":
-            out += ["surname", "given_names"]
-        elif name == "optional_data_2":
-            out.append("optional_data")
-        else:
-            out.append(name)
-    return tuple(dict.fromkeys(out))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+import numpy as np
+
 # A box in image pixel coordinates: (x, y, width, height).
 Box = tuple[int, int, int, int]
 
@@ -69,7 +71,7 @@ class VisualZoneData:
 class DocumentResult:
     """The document half of the pipeline: one ``document_validity`` code and what was read."""
 
-    validity: str  # one code of the document vocabulary (seed 003)
+    validity: str  # one DocumentCode
     document_type: Optional[str] = None  # detected type: PASSPORT, ID_CARD, ...
     issuing_country: Optional[str] = None  # alpha-2
     mrz: Optional[MrzData] = None
@@ -88,7 +90,7 @@ class DocumentResult:
 class FaceResult:
     """The face half of the pipeline: one face vocabulary code and the evidence for it."""
 
-    result: str  # FACE_MATCH, FACE_MISMATCH, NO_FACE_FOUND, ... (seed 003)
+    result: str  # one FaceCode
     similarity: Optional[float] = None  # 0..1, higher = more alike
     distance: Optional[float] = None  # embedding distance behind the similarity
     liveness: Optional[str] = None  # LIVE, FAKE_FACE, FACE_UNCERTAIN
@@ -98,3 +100,26 @@ class FaceResult:
     document_embedding: Optional[tuple[float, ...]] = None  # the document portrait's, likewise
     method: str = ""
     scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DocumentFace:
+    """The portrait found on a document: the (enlarged) region searched, the face box in it,
+    the enlargement factor from document pixels, and which search found it."""
+
+    image: np.ndarray
+    box: Box
+    scale: float
+    method: str  # "portrait_box", "whole_document" or "whole_document_turned_cw"/"_ccw"
+
+    @property
+    def width_in_document_px(self) -> float:
+        return self.box[2] / self.scale
+
+
+@dataclass(frozen=True)
+class PortraitFace:
+    """The document portrait's face and its embedding (both None when no search found one)."""
+
+    face: Optional[DocumentFace]
+    embedding: Optional[np.ndarray]

@@ -1,8 +1,8 @@
 """The whole pipeline as pure functions: decoded images in, typed analysis out.
 
-`analyse_images` runs the document and face steps (SPEC 5.1, 5.2); `conclude` adds the
-tags and takes the decision (SPEC 6). The worker (jobs/processing.py) runs the checks
-across verifications between the two; `openidv verify` calls both directly.
+`analyse_images` runs the document and face stages; `conclude` adds the tags and takes the
+decision. The worker runs the checks across verifications between the two
+(services/processing.py); `openidv verify` calls both directly (services/local.py).
 """
 
 from __future__ import annotations
@@ -11,20 +11,19 @@ import datetime as dt
 import time
 from concurrent.futures import Future, wait
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 import numpy as np
 
-from openidv.pipeline import MODELS_LOCK
+from openidv.core.vocab import DocumentCode, FaceCode, FraudTag, Liveness, Step, SuspicionReason, TokenType
 from openidv.pipeline.decision import Decision, Reason, decide
+from openidv.pipeline.document import analyse_document, has_document
+from openidv.pipeline.document.portrait import embed_document_portrait
+from openidv.pipeline.engines import Engines
 from openidv.pipeline.mismatch import mismatch_tags
-from openidv.pipeline.results import Box, DocumentResult, FaceResult
+from openidv.pipeline.results import Box, DocumentResult, FaceResult, PortraitFace
+from openidv.pipeline.selfie import SelfieAnalysis, analyse_selfie, decide_face
 from openidv.pipeline.threads import helper_thread
-
-if TYPE_CHECKING:
-    from openidv.pipeline.face import PortraitFace, SelfieAnalysis
-
-DOCUMENT_STEPS = ("FRONT", "BACK")
 
 
 @dataclass(frozen=True)
@@ -58,53 +57,42 @@ class Analysis:
         return self.images.face
 
 
-def analyse_document_images(
-    images: Mapping[str, np.ndarray],
-    *,
-    declared_country: Optional[str],
-    declared_type: Optional[str],
-    today: Optional[dt.date] = None,
-    on_front_portrait: Optional[Callable[[Box], object]] = None,
-) -> DocumentResult:
-    from openidv.pipeline.document import analyse_document
-
-    return analyse_document(
-        images["FRONT"], images.get("BACK"),
-        declared_country=declared_country, declared_type=declared_type, today=today,
-        on_front_portrait=on_front_portrait,
-    )
-
-
 def analyse_face_images(
-    images: Mapping[str, np.ndarray], document: DocumentResult, *, face_required: bool,
+    engines: Engines, images: Mapping[str, np.ndarray], document: DocumentResult, *, face_required: bool,
     selfie: Optional[SelfieAnalysis] = None, portrait_faces: Optional[Mapping[Box, PortraitFace]] = None,
 ) -> FaceResult:
-    """``portrait_faces``: the front portrait's face, already searched for in these boxes."""
-    if not face_required:
-        return FaceResult(result="FACE_NOT_ANALYSED", method="DOCUMENT token: no face step")
-    from openidv.pipeline.face import analyse_face
+    """The face stage: the selfie against the document's portrait.
 
-    side = document.portrait_image or "FRONT"
+    ``selfie``: the selfie's analysis when done already; ``portrait_faces``: the front
+    portrait's face, already searched for in these boxes.
+    """
+    if not face_required:
+        return FaceResult(result=FaceCode.FACE_NOT_ANALYSED, method="DOCUMENT token: no face step")
+    if images.get(Step.FACE) is None:
+        return FaceResult(result=FaceCode.FACE_NOT_ANALYSED, method="no selfie")
+    selfie = selfie or analyse_selfie(engines, images[Step.FACE])
+    if selfie.problem is not None:
+        return decide_face(selfie, None)
+    side = document.portrait_image or Step.FRONT
     box = document.portrait_box if document.portrait_image else None
-    early = (portrait_faces or {}).get(box) if side == "FRONT" and box is not None else None
-    return analyse_face(images[side], box, images.get("FACE"), selfie, early)
+    portrait = (portrait_faces or {}).get(box) if side == Step.FRONT and box is not None else None
+    portrait = portrait or embed_document_portrait(engines, images[side], box)
+    return decide_face(selfie, portrait)
 
 
 def check_additional_steps(
-    images: Mapping[str, np.ndarray], steps: tuple[str, ...]
+    engines: Engines, images: Mapping[str, np.ndarray], steps: tuple[str, ...]
 ) -> Optional[dict[str, str]]:
-    """Seed 004 wording: valid when the upload shows a document, invalid when it does not,
+    """iDenfy's wording: valid when the upload shows a document, invalid when it does not,
     not found when nothing was uploaded for the step."""
     if not steps:
         return None
-    from openidv.pipeline.document import has_document
-
     out: dict[str, str] = {}
     for step in steps:
         image = images.get(step)
         if image is None:
             out[step] = "Additional step was not found"
-        elif has_document(image):
+        elif has_document(engines, image):
             out[step] = "Additional step is valid"
         else:
             out[step] = "Additional step is invalid"
@@ -154,20 +142,13 @@ def document_fields(document: DocumentResult) -> dict[str, Optional[str]]:
     return out
 
 
-def _embed_document_portrait(document_image: np.ndarray, box: Box) -> PortraitFace:
-    from openidv.pipeline import face  # imported on use: it loads dlib
-
-    return face.embed_document_portrait(document_image, box)
-
-
-def _timed_selfie_analysis(selfie: np.ndarray) -> tuple[SelfieAnalysis, float]:
-    from openidv.pipeline.face import analyse_selfie
-
+def _timed_selfie_analysis(engines: Engines, selfie: np.ndarray) -> tuple[SelfieAnalysis, float]:
     started = time.perf_counter()
-    return analyse_selfie(selfie), time.perf_counter() - started
+    return analyse_selfie(engines, selfie), time.perf_counter() - started
 
 
 def analyse_images(
+    engines: Engines,
     images: Mapping[str, np.ndarray],
     *,
     token_type: str,
@@ -177,43 +158,41 @@ def analyse_images(
     today: Optional[dt.date] = None,
 ) -> ImageAnalysis:
     seconds: dict[str, float] = {}
-    selfie_to_analyse = token_type == "IDENTIFICATION" and images.get("FACE") is not None
-    with MODELS_LOCK:
-        # Face work needs little from the document, so it runs in a helper thread while
-        # the document is read: first the selfie, then — as soon as the document step has
-        # found the portrait on the front — the portrait's face. dlib's single-threaded
-        # detector and embedding then fill the gaps ONNX Runtime's OCR leaves on the cores
-        # (docs/benchmarks.md: passport + selfie 541 → 502 ms for the selfie alone). One
-        # thread runs both in order, so the worker's face models are never used by two at
-        # once, and it is always drained before MODELS_LOCK is released.
-        selfie_job = (helper_thread("face").submit(_timed_selfie_analysis, images["FACE"])
-                      if selfie_to_analyse else None)
-        portrait_jobs: dict[Box, Future] = {}
+    selfie_to_analyse = token_type == TokenType.IDENTIFICATION and images.get(Step.FACE) is not None
+    # Face work needs little from the document, so it runs in a helper thread while the
+    # document is read: first the selfie, then — as soon as the document stage has found the
+    # portrait on the front — the portrait's face. dlib's single-threaded detector and
+    # embedding then fill the gaps ONNX Runtime's OCR leaves on the cores. The helper thread
+    # is always drained before this returns, so no work of this job outlives it.
+    selfie_job = (helper_thread("face").submit(_timed_selfie_analysis, engines, images[Step.FACE])
+                  if selfie_to_analyse else None)
+    portrait_jobs: dict[Box, Future] = {}
 
-        def start_portrait_face(box: Box) -> None:
-            portrait_jobs[box] = helper_thread("face").submit(_embed_document_portrait, images["FRONT"], box)
+    def start_portrait_face(box: Box) -> None:
+        portrait_jobs[box] = helper_thread("face").submit(embed_document_portrait, engines, images[Step.FRONT], box)
 
-        started = time.perf_counter()
-        try:
-            document = analyse_document_images(
-                images, declared_country=declared_country, declared_type=declared_type, today=today,
-                on_front_portrait=start_portrait_face if selfie_to_analyse else None,
-            )
-        finally:
-            # analyse_document has returned, so no more portrait jobs can be started.
-            wait([job for job in (selfie_job, *portrait_jobs.values()) if job is not None])
-        seconds["document"] = time.perf_counter() - started
-        started = time.perf_counter()
-        selfie = None
-        if selfie_job is not None:
-            selfie, seconds["selfie"] = selfie_job.result()
-        face = analyse_face_images(images, document, face_required=token_type == "IDENTIFICATION",
-                                   selfie=selfie,
-                                   portrait_faces={box: job.result() for box, job in portrait_jobs.items()})
-        seconds["face"] = time.perf_counter() - started
-        started = time.perf_counter()
-        steps = check_additional_steps(images, additional_steps)
-        seconds["additional_steps"] = time.perf_counter() - started
+    started = time.perf_counter()
+    try:
+        document = analyse_document(
+            engines, images[Step.FRONT], images.get(Step.BACK),
+            declared_country=declared_country, declared_type=declared_type, today=today,
+            on_front_portrait=start_portrait_face if selfie_to_analyse else None,
+        )
+    finally:
+        # analyse_document has returned, so no more portrait jobs can be started.
+        wait([job for job in (selfie_job, *portrait_jobs.values()) if job is not None])
+    seconds["document"] = time.perf_counter() - started
+    started = time.perf_counter()
+    selfie = None
+    if selfie_job is not None:
+        selfie, seconds["selfie"] = selfie_job.result()
+    face = analyse_face_images(engines, images, document, face_required=token_type == TokenType.IDENTIFICATION,
+                               selfie=selfie,
+                               portrait_faces={box: job.result() for box, job in portrait_jobs.items()})
+    seconds["face"] = time.perf_counter() - started
+    started = time.perf_counter()
+    steps = check_additional_steps(engines, images, additional_steps)
+    seconds["additional_steps"] = time.perf_counter() - started
     return ImageAnalysis(
         document=document,
         face=face,
@@ -235,23 +214,23 @@ def conclude(
     fraud_reasons: tuple[Reason, ...] = (),
     today: Optional[dt.date] = None,
 ) -> Analysis:
-    """Tags and the decision (SPEC 6) from the image analysis and the cross-checks."""
+    """Tags and the decision from the image analysis and the cross-checks."""
     document, face = images.document, images.face
-    if face.document_face_found is False and document.validity == "DOC_VALIDATED":
-        # The face step looked for the document portrait and found none.
-        document = replace(document, validity="DOC_FACE_NOT_FOUND")
+    if face.document_face_found is False and document.validity == DocumentCode.DOC_VALIDATED:
+        # The face stage looked for the document portrait and found none.
+        document = replace(document, validity=DocumentCode.DOC_FACE_NOT_FOUND)
         images = replace(images, document=document)
     tags = list(fraud_tags)
     suspicion: list[str] = []
-    if face.result == "FAKE_FACE" or face.liveness == "FAKE_FACE":
-        tags.append("FAKE_PHOTO")
-        suspicion.append("FAKE_PHOTO")
+    if face.result == FaceCode.FAKE_FACE or face.liveness == Liveness.FAKE_FACE:
+        tags.append(FraudTag.FAKE_PHOTO)
+        suspicion.append(SuspicionReason.FAKE_PHOTO)
     tags = list(dict.fromkeys(tags))
     mismatches = mismatch_tags(token_request, images.document_data, minimum_age=minimum_age, today=today)
     decision = decide(
         document.validity,
         face.result,
-        face_required=token_type == "IDENTIFICATION",
+        face_required=token_type == TokenType.IDENTIFICATION,
         fraud_tags=tuple(tags),
         mismatch_tags=mismatches,
         needs_review=document.review_reasons,
@@ -270,23 +249,3 @@ def conclude(
         mismatch_tags=mismatches,
         suspicion_reasons=tuple(suspicion),
     )
-
-
-def additional_step_names(
-    config: Optional[Mapping[str, Any]], country: Optional[str], document_type: Optional[str]
-) -> tuple[str, ...]:
-    """The UPLOAD steps a token asks for, for this country and document type.
-
-    ``{COUNTRY or "ALL": {DOC_TYPE or "ALL": {STEP: {"type": "UPLOAD"}}}}``; the most
-    specific entry wins. With no declared type, the steps of every type are asked for.
-    """
-    if not config:
-        return ()
-    by_type = config.get(country or "") or config.get("ALL") or {}
-    if document_type:
-        steps = by_type.get(document_type) or by_type.get("ALL") or {}
-        return tuple(steps)
-    names: dict[str, None] = {}
-    for steps in by_type.values():
-        names.update(dict.fromkeys(steps))
-    return tuple(names)

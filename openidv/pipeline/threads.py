@@ -1,5 +1,5 @@
 """Long-lived helper threads, so that work which needs nothing from the step in progress
-runs beside it (issue 9).
+runs beside it.
 
 ONNX Runtime's OCR, Tesseract and dlib's face detector and embedding all run without
 holding the GIL, and most of them on one core: on 2 cores a job's single-threaded steps

@@ -1,4 +1,4 @@
-"""Signed, expiring URLs for stored images (SPEC 8): /files/<signed-token>, valid 1 hour."""
+"""Signed, expiring URLs for stored images /files/<signed-token>, valid 1 hour."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from openidv.config import Settings
 from openidv.store.crypto import derive_key
 
-FILE_URL_TTL_SECONDS = 3600  # SPEC 8 and seed 004: pre-signed URLs valid 1 hour
+FILE_URL_TTL_SECONDS = 3600  # pre-signed URLs are valid for 1 hour
 
 
 class FileUrlInvalid(Exception):

@@ -1,4 +1,4 @@
-"""Checks across one partner's verifications (SPEC 5 step 3): duplicate faces, duplicate
+"""Checks across one partner's verifications: duplicate faces, duplicate
 document numbers under another clientId, and the partner's document blocklist."""
 
 from __future__ import annotations

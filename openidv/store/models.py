@@ -19,6 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from openidv.core.vocab import Status
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -43,7 +45,7 @@ class Partner(Base):
     success_url: Mapped[Optional[str]] = mapped_column(String(2048))
     error_url: Mapped[Optional[str]] = mapped_column(String(2048))
     unverified_url: Mapped[Optional[str]] = mapped_column(String(2048))
-    # Policy (SPEC 6): "automatic" | "review_failed" | "review_all".
+    # When a person reviews: a ReviewPolicy ("automatic", "review_failed", "review_all").
     review_policy: Mapped[str] = mapped_column(String(20), default="automatic")
     minimum_age: Mapped[Optional[int]] = mapped_column(Integer)
     photo_validation: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -82,7 +84,7 @@ class Verification(Base):
     # The token request as echoed back at creation (personal data given by the partner).
     token_request: Mapped[dict[str, Any]] = mapped_column(JSON)
 
-    status: Mapped[str] = mapped_column(String(20), default="ACTIVE", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=Status.ACTIVE, index=True)
     platform: Mapped[Optional[str]] = mapped_column(String(10))
     country: Mapped[Optional[str]] = mapped_column(String(2))
     document_type: Mapped[Optional[str]] = mapped_column(String(30))

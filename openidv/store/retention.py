@@ -10,6 +10,7 @@ from typing import Optional
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from openidv.core.vocab import REVIEWABLE_STATUSES, Status
 from openidv.store.files import EncryptedFiles
 from openidv.store.fraud import forget_faces
 from openidv.store.models import AuditEntry, Partner, StoredFile, Verification, utcnow
@@ -42,7 +43,7 @@ def purge(session: Session, files: EncryptedFiles, *, dry_run: bool, now: Option
             cutoff = now - dt.timedelta(days=partner.retention_data_days)
             for v in session.scalars(select(Verification).where(
                     Verification.partner_id == partner.id,
-                    Verification.status.in_(("APPROVED", "DENIED", "SUSPECTED", "REVIEWING", "EXPIRED")),
+                    Verification.status.in_(REVIEWABLE_STATUSES | {Status.EXPIRED}),
                     _decided_at() < cutoff).limit(1000)):
                 plan.personal_data.append(v.scan_ref)
                 if not dry_run:
@@ -56,7 +57,7 @@ def purge(session: Session, files: EncryptedFiles, *, dry_run: bool, now: Option
             cutoff = now - dt.timedelta(days=partner.retention_images_days)
             rows = session.execute(select(StoredFile, Verification).join(Verification).where(
                 Verification.partner_id == partner.id, StoredFile.deleted_at.is_(None),
-                Verification.status != "ACTIVE", _decided_at() < cutoff).limit(5000)).all()
+                Verification.status != Status.ACTIVE, _decided_at() < cutoff).limit(5000)).all()
             for stored, v in rows:
                 plan.images.append((v.scan_ref, stored.step))
                 if not dry_run:

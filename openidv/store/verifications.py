@@ -1,7 +1,7 @@
-"""Operations on partners and verifications: every state change the API and jobs make.
+"""Verifications and their single-use tokens: creating, using, finding, expiring, erasing.
 
-State changes that can race (using a token, finishing a job, a review) are single
-conditional UPDATEs, so of two concurrent callers exactly one wins.
+State changes that can race (using a token, expiring, erasing) are conditional UPDATEs
+(``leases.update_if``), so of two concurrent callers exactly one wins.
 """
 
 from __future__ import annotations
@@ -13,76 +13,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from openidv.api.views import webhook_view
-from openidv.store import crypto
-from openidv.store.fraud import forget_faces
+from openidv.core.token import TokenOptions
+from openidv.core.vocab import Status
 from openidv.store.files import EncryptedFiles
-from openidv.store.models import (
-    Partner,
-    StoredFile,
-    Verification,
-    WebhookDelivery,
-    utcnow,
-)
-
-FINAL_STATUSES = ("APPROVED", "DENIED", "SUSPECTED", "REVIEWING")
+from openidv.store.fraud import forget_faces
+from openidv.store.leases import update_if
+from openidv.store.models import Partner, StoredFile, Verification, WebhookDelivery, utcnow
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-# Partners
-
-
-@dataclass(frozen=True)
-class NewPartner:
-    """What `partner create` prints once: the secrets are not kept in clear anywhere."""
-
-    name: str
-    apiKey: str
-    apiSecret: str
-    webhookSecret: str
-
-
-def create_partner(
-    session: Session, name: str, keys: list[bytes], callback_url: Optional[str] = None
-) -> NewPartner:
-    api_key = secrets.token_hex(16)
-    api_secret = secrets.token_urlsafe(32)
-    webhook_secret = secrets.token_urlsafe(32)
-    session.add(
-        Partner(
-            name=name,
-            api_key=api_key,
-            api_secret_hash=crypto.hash_secret(api_secret),
-            webhook_secret_encrypted=crypto.encrypt(webhook_secret.encode(), keys, b"webhook"),
-            callback_url=callback_url,
-        )
-    )
-    session.flush()
-    return NewPartner(name, api_key, api_secret, webhook_secret)
-
-
-# Precomputed so an unknown API key costs the same comparison as a known one.
-_DUMMY_HASH = crypto.hash_secret(secrets.token_urlsafe(32))
-
-
-def authenticate_partner(session: Session, api_key: str, api_secret: str) -> Optional[Partner]:
-    partner = session.scalar(select(Partner).where(Partner.api_key == api_key))
-    stored = partner.api_secret_hash if partner else _DUMMY_HASH
-    ok = crypto.secret_matches(api_secret, stored)
-    return partner if (partner and ok) else None
-
-
-def webhook_secret(partner: Partner, keys: list[bytes]) -> bytes:
-    return crypto.decrypt(partner.webhook_secret_encrypted, keys, b"webhook")
-
-
-# Tokens
 
 
 @dataclass(frozen=True)
@@ -95,8 +38,8 @@ class NewToken:
 def create_verification(
     session: Session, partner: Partner, request: dict[str, Any], generate_digits: bool
 ) -> NewToken:
-    """Create the verification and its single-use token. `request` has defaults filled in."""
-    auth_token = secrets.token_urlsafe(24)[:32]  # 32 URL-safe ASCII chars (SPEC: 10-40)
+    """Create the verification and its single-use token. ``request`` has defaults filled in."""
+    auth_token = secrets.token_urlsafe(24)[:32]  # 32 URL-safe ASCII chars (iDenfy: 10-40)
     digit_string = _unused_digit_string(session) if generate_digits else None
     now = utcnow()
     previous = session.scalar(
@@ -116,7 +59,7 @@ def create_verification(
         token_used=False,
         token_expires_at=now + dt.timedelta(seconds=request["expiryTime"]),
         token_request=request,
-        status="ACTIVE",
+        status=Status.ACTIVE,
         country=request.get("country"),
         attempt_count=(previous or 0) + 1,
         fraud_tags=[],
@@ -149,27 +92,34 @@ class TokenProblem(Exception):
     """Why a token cannot be used for direct processing (the message is for the partner)."""
 
 
-def usable_token(session: Session, partner_id: int, auth_token: str) -> Verification:
-    """The verification behind a token, if the caller may use it now; else TokenProblem."""
-    verification = session.scalar(
-        select(Verification).where(Verification.auth_token_hash == token_hash(auth_token))
-    )
-    if verification is None or verification.partner_id != partner_id:
-        raise TokenProblem("Token does not exist")
+def verification_by_token(session: Session, auth_token: str) -> Optional[Verification]:
+    return session.scalar(select(Verification).where(Verification.auth_token_hash == token_hash(auth_token)))
+
+
+def check_token_usable(verification: Verification, now: Optional[dt.datetime] = None) -> None:
+    """Raise TokenProblem when this verification's token cannot be used now."""
     if verification.token_used:
         raise TokenProblem("Token has already been used")
-    if verification.status == "EXPIRED" or verification.token_expires_at <= utcnow():
+    if verification.status == Status.EXPIRED or verification.token_expires_at <= (now or utcnow()):
         raise TokenProblem("Token has expired")
-    if verification.status != "ACTIVE":
+    if verification.status != Status.ACTIVE:
         raise TokenProblem(f"Token cannot be used: the verification is {verification.status}")
-    if (verification.token_request or {}).get("questionnaire") is not None:
+    if TokenOptions.from_stored(verification.token_request).has_questionnaire:
         raise TokenProblem("Token has a questionnaire and cannot be used for direct processing")
+
+
+def usable_token(session: Session, partner_id: int, auth_token: str) -> Verification:
+    """The verification behind a token, if the caller may use it now; else TokenProblem."""
+    verification = verification_by_token(session, auth_token)
+    if verification is None or verification.partner_id != partner_id:
+        raise TokenProblem("Token does not exist")
+    check_token_usable(verification)
     return verification
 
 
 def start_processing(
     session: Session,
-    verification: Verification,
+    verification_id: int,
     files: EncryptedFiles,
     images: dict[str, tuple[bytes, str]],
     *,
@@ -180,43 +130,25 @@ def start_processing(
     """Use the token and store the images, atomically. False if another request used it first.
 
     The conditional UPDATE is the single point of truth: of concurrent requests with one
-    token exactly one sees rowcount 1. The images follow the transaction's fate (the file
-    store removes them again on rollback).
+    token exactly one wins. The images follow the transaction's fate (the file store
+    removes them again on rollback).
     """
     now = utcnow()
-    result = session.execute(
-        update(Verification)
-        .where(
-            and_(
-                Verification.id == verification.id,
-                Verification.token_used.is_(False),
-                Verification.status == "ACTIVE",
-                Verification.token_expires_at > now,
-            )
-        )
-        .values(
-            token_used=True,
-            start_time=now,
-            country=country,
-            document_type=document_type,
-            platform=platform,
-            version=Verification.version + 1,
-        )
-        .execution_options(synchronize_session=False)
+    used = update_if(
+        session, Verification,
+        Verification.id == verification_id,
+        Verification.token_used.is_(False),
+        Verification.status == Status.ACTIVE,
+        Verification.token_expires_at > now,
+        token_used=True, start_time=now, country=country, document_type=document_type, platform=platform,
+        version=Verification.version + 1,
     )
-    if result.rowcount != 1:
+    if not used:
         return False
     for step, (data, content_type) in images.items():
         key = files.put(session, data)
-        session.add(
-                StoredFile(
-                    verification_id=verification.id,
-                    step=step,
-                    content_type=content_type,
-                    size=len(data),
-                storage_key=key,
-            )
-        )
+        session.add(StoredFile(verification_id=verification_id, step=step, content_type=content_type,
+                               size=len(data), storage_key=key))
     session.flush()
     return True
 
@@ -240,57 +172,30 @@ def live_files(session: Session, verification_id: int) -> list[StoredFile]:
     )
 
 
-def add_webhook(
-    session: Session, verification: Verification, partner: Partner, event: str, *, final: bool
-) -> Optional[int]:
-    """Write the outbox row for a webhook (same transaction as the state it reports).
-
-    The body is kept as of now, so a later review does not change what this event said;
-    file URLs are added at each attempt because they expire after an hour.
-    """
-    url = (verification.token_request or {}).get("callbackUrl") or partner.callback_url
-    if not url:
-        return None
-    delivery = WebhookDelivery(
-        verification_id=verification.id,
-        event=event,
-        url=url,
-        final=final,
-        payload=webhook_view(verification, final=final, file_urls={}),
-        next_attempt_at=utcnow(),
-    )
-    session.add(delivery)
-    session.flush()
-    return delivery.id
-
-
 class DeleteRefused(Exception):
     pass
 
 
 def delete_verification(session: Session, verification: Verification, files: EncryptedFiles) -> None:
     """Erase images and personal data; keep the row (status DELETED) so the scanRef answers."""
-    if verification.status == "DELETED":
+    if verification.status == Status.DELETED:
         raise DeleteRefused("Verification has already been deleted")
-    if verification.status == "ACTIVE":
+    if verification.status == Status.ACTIVE:
         raise DeleteRefused("Verification is still active and cannot be deleted yet")
     now = utcnow()
-    result = session.execute(
-        update(Verification)
-        .where(Verification.id == verification.id, Verification.version == verification.version)
-        .values(
-            status="DELETED",
-            deleted_at=now,
-            token_request={k: verification.token_request.get(k) for k in ("clientId",)},
-            document_data={},
-            manual_data={},
-            face_similarity=None,
-            document_number_key=None,
-            version=Verification.version + 1,
-        )
-        .execution_options(synchronize_session=False)
+    erased = update_if(
+        session, Verification,
+        Verification.id == verification.id, Verification.version == verification.version,
+        status=Status.DELETED,
+        deleted_at=now,
+        token_request={"clientId": verification.token_request.get("clientId")},
+        document_data={},
+        manual_data={},
+        face_similarity=None,
+        document_number_key=None,
+        version=Verification.version + 1,
     )
-    if result.rowcount != 1:
+    if not erased:
         raise DeleteRefused("Verification changed while it was being deleted; try again")
     for stored in live_files(session, verification.id):
         files.delete(session, stored.storage_key)
@@ -303,36 +208,27 @@ def delete_verification(session: Session, verification: Verification, files: Enc
     )
 
 
-def expire_unused_tokens(session: Session, now: Optional[dt.datetime] = None) -> list[int]:
-    """Move verifications whose unused token has expired to EXPIRED; returns webhook ids."""
+def expire_token(session: Session, verification: Verification, now: Optional[dt.datetime] = None) -> bool:
+    """EXPIRED for an unused token past its expiry; True when this call expired it."""
     now = now or utcnow()
-    due = session.scalars(
+    if verification.status != Status.ACTIVE or verification.token_used or verification.token_expires_at > now:
+        return False
+    expired = update_if(
+        session, Verification,
+        Verification.id == verification.id, Verification.status == Status.ACTIVE,
+        Verification.token_used.is_(False),
+        status=Status.EXPIRED, finish_time=now, version=Verification.version + 1,
+    )
+    if expired:
+        session.refresh(verification)
+    return expired
+
+
+def unused_tokens_past_expiry(session: Session, now: dt.datetime, limit: int = 500) -> list[Verification]:
+    return list(session.scalars(
         select(Verification).where(
-            Verification.status == "ACTIVE",
+            Verification.status == Status.ACTIVE,
             Verification.token_used.is_(False),
             Verification.token_expires_at <= now,
-        ).limit(500)
-    )
-    hooks = [expire_if_due(session, v, now) for v in list(due)]
-    return [h for h in hooks if h is not None]
-
-
-def expire_if_due(session: Session, verification: Verification, now: Optional[dt.datetime] = None) -> Optional[int]:
-    """EXPIRED (and its webhook) for an unused token past its expiry; the webhook id, if any."""
-    now = now or utcnow()
-    if verification.status != "ACTIVE" or verification.token_used or verification.token_expires_at > now:
-        return None
-    result = session.execute(
-        update(Verification)
-        .where(
-            Verification.id == verification.id,
-            Verification.status == "ACTIVE",
-            Verification.token_used.is_(False),
-        )
-        .values(status="EXPIRED", finish_time=now, version=Verification.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        return None
-    session.refresh(verification)
-    return add_webhook(session, verification, verification.partner, "expired", final=True) or 0
+        ).limit(limit)
+    ))

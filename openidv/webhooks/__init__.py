@@ -1,1 +1,1 @@
-"""Signed webhooks to partners (SPEC 7): payload signing, SSRF-safe delivery, retry schedule."""
+"""Signed webhooks to partners: the outbox row, one delivery attempt, signing and SSRF-safe posting."""

@@ -13,7 +13,7 @@ import httpx
 
 from openidv.webhooks.ssrf import CallbackRefused, Resolver, resolve_callback, system_resolver
 
-# Growing delays between attempts (seconds); the total passes 24 h (SPEC 7), then we stop.
+# Growing delays between attempts (seconds); retried for at least 24 h, then given up.
 RETRY_DELAYS = (10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 21600, 28800, 28800)
 RETRY_WINDOW_SECONDS = 26 * 3600
 

@@ -11,22 +11,22 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def ocr_engines():
-    """Load RapidOCR and Tesseract's MRZ model once for the whole test session."""
-    from openidv.pipeline import ocr
+def ocr_engines(engines):
+    """The session's engines with RapidOCR and Tesseract's MRZ model loaded."""
+    from openidv.pipeline.engines import ModelUnavailable
 
     try:
-        ocr.rapidocr_engine()
-        ocr.tesseract_mrz_api()
-    except (ImportError, ocr.OcrUnavailable) as exc:
+        engines.rapidocr()
+        engines.tesseract_mrz.ensure_one()
+    except (ImportError, ModelUnavailable) as exc:
         pytest.skip(f"OCR engines unavailable: {exc}")
-    return ocr
+    return engines
 
 
 @pytest.fixture(scope="session")
 def ocr_b_font():
     """The OCR-B font path; tests that draw documents skip without fonts-ocr-b."""
-    from openidv.pipeline import synthetic
+    from tests.support import synthetic
 
     try:
         return synthetic.ocr_b_font_path()

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from openidv.pipeline import document, synthetic
+from openidv.pipeline import document
+from openidv.pipeline.document import checks, geometry, mrz_zone, visual_zone
+from tests.support import synthetic
 from openidv.pipeline.images import read_image_file
 
 TODAY = dt.date(2026, 11, 25)
@@ -23,7 +25,7 @@ def specimen_readings(documents_manifest, test_data_dir: Path, ocr_engines):
     out = {}
     for item in documents_manifest["items"]:
         image = read_image_file(str(test_data_dir / "documents" / item["file"]))
-        out[item["file"]] = (item, document.read_mrz(image, today=TODAY))
+        out[item["file"]] = (item, document.read_mrz(ocr_engines, image, today=TODAY))
     return out
 
 
@@ -96,7 +98,7 @@ def test_page_turned_90_degrees_is_read(specimen_readings):
 @pytest.mark.slow
 def test_real_passport_analysis(test_data_dir, ocr_engines):
     image = read_image_file(str(test_data_dir / "documents" / "passporteye/100_pass-cze.jpg"))
-    result = document.analyse_document(image, declared_country="CZ", declared_type="PASSPORT",
+    result = document.analyse_document(ocr_engines, image, declared_country="CZ", declared_type="PASSPORT",
                                        today=TODAY)
     assert result.validity == "DOC_EXPIRED"  # the specimen expired in 2012
     assert result.document_type == "PASSPORT" and result.issuing_country == "CZ"
@@ -105,7 +107,7 @@ def test_real_passport_analysis(test_data_dir, ocr_engines):
     x = result.portrait_box[0]
     assert x < image.shape[1] / 2  # the portrait is on the left of the data page
     # Same passport, checked on a day before it expired: nothing else is wrong.
-    before = document.analyse_document(image, declared_country="CZ", today=dt.date(2010, 1, 1))
+    before = document.analyse_document(ocr_engines, image, declared_country="CZ", today=dt.date(2010, 1, 1))
     assert before.validity == "DOC_VALIDATED", before
 
 
@@ -116,7 +118,7 @@ def test_has_document_true_for_specimens(documents_manifest, test_data_dir, ocr_
     items = documents_manifest["items"][::6]
     for item in items:
         image = read_image_file(str(test_data_dir / "documents" / item["file"]))
-        assert document.has_document(image), item["file"]
+        assert document.has_document(ocr_engines, image), item["file"]
 
 
 def test_has_document_false_for_selfie_blank_and_landscape(portrait_face, ocr_engines):
@@ -126,16 +128,16 @@ def test_has_document_false_for_selfie_blank_and_landscape(portrait_face, ocr_en
     landscape = np.dstack([(xx / 1200 * 120 + 60), (180 - yy / 900 * 100), (yy / 900 * 200)]).astype(np.uint8)
     landscape = np.clip(landscape + rng.normal(0, 8, landscape.shape), 0, 255).astype(np.uint8)
     for name, image in (("selfie", portrait_face), ("blank", blank), ("landscape", landscape)):
-        assert not document.has_document(image), name
+        assert not document.has_document(ocr_engines, image), name
 
 
 def test_has_document_is_fast(documents_manifest, test_data_dir, ocr_engines):
     image = read_image_file(str(test_data_dir / "documents" / "passporteye/100_pass-lux.jpg"))
-    document.has_document(image)
+    document.has_document(ocr_engines, image)
     cpu = []
     for _ in range(5):
         start = time.process_time()
-        document.has_document(image)
+        document.has_document(ocr_engines, image)
         cpu.append(time.process_time() - start)
     # CPU time, not wall time: other jobs on a shared CI machine must not fail this test.
     # Both cores busy for 0.3 s = 0.6 CPU-s; measured 0.39 CPU-s (1600x1200 photo).
@@ -158,7 +160,7 @@ DEGRADED = [
 def test_degraded_synthetic_documents_are_read(kind, degradation, ocr_engines, ocr_b_font, portrait_face):
     image, truth = synthetic.make_document(kind, portrait=portrait_face, degradation=degradation,
                                            seed=21, date_of_expiry=VALID_UNTIL)
-    read = document.read_mrz(image, today=TODAY)
+    read = document.read_mrz(ocr_engines, image, today=TODAY)
     assert read.data is not None, read.error
     assert read.data.lines == truth.mrz_lines
     assert read.data.all_check_digits_valid
@@ -169,7 +171,7 @@ def test_synthetic_document_is_validated_with_portrait_located(ocr_engines, ocr_
     image, truth = synthetic.make_document(
         "TD3", portrait=portrait_face, seed=8, date_of_expiry=VALID_UNTIL, issuing_code="POL",
         nationality_code="POL", degradation=synthetic.Degradation(rotation_deg=8, jpeg_quality=70))
-    result = document.analyse_document(image, declared_country="PL", declared_type="PASSPORT", today=TODAY)
+    result = document.analyse_document(ocr_engines, image, declared_country="PL", declared_type="PASSPORT", today=TODAY)
     assert result.validity == "DOC_VALIDATED", (result.validity, result.review_reasons)
     assert result.issuing_country == "PL" and result.document_type == "PASSPORT"
     assert result.portrait_image == "FRONT"
@@ -187,7 +189,7 @@ def test_portrait_is_located_on_a_page_photographed_sideways(ocr_engines, ocr_b_
     image, truth = synthetic.make_document(
         "TD3", portrait=portrait_face, seed=8, date_of_expiry=VALID_UNTIL,
         degradation=synthetic.Degradation(quarter_turns=1))
-    result = document.analyse_document(image, today=TODAY)
+    result = document.analyse_document(ocr_engines, image, today=TODAY)
     assert result.mrz is not None and result.portrait_image == "FRONT"
     fx, fy, fw, fh = result.portrait_box
     px, py, pw, ph = truth.portrait_box
@@ -197,7 +199,7 @@ def test_portrait_is_located_on_a_page_photographed_sideways(ocr_engines, ocr_b_
 @pytest.mark.slow
 def test_expired_document(ocr_engines, ocr_b_font):
     image, _ = synthetic.make_document("TD3", seed=9, date_of_expiry=dt.date(2024, 3, 1))
-    result = document.analyse_document(image, today=TODAY)
+    result = document.analyse_document(ocr_engines, image, today=TODAY)
     assert result.validity == "DOC_EXPIRED"
     assert result.mrz.date_of_expiry == "2024-03-01"
 
@@ -206,10 +208,10 @@ def test_expired_document(ocr_engines, ocr_b_font):
 def test_country_and_type_mismatch(ocr_engines, ocr_b_font):
     image, _ = synthetic.make_document("TD3", seed=10, issuing_code="D", nationality_code="D",
                                        date_of_expiry=VALID_UNTIL)
-    assert document.analyse_document(image, declared_country="FR", today=TODAY).validity == "COUNTRY_MISMATCH"
-    assert document.analyse_document(image, declared_country="DE", declared_type="ID_CARD",
+    assert document.analyse_document(ocr_engines, image, declared_country="FR", today=TODAY).validity == "COUNTRY_MISMATCH"
+    assert document.analyse_document(ocr_engines, image, declared_country="DE", declared_type="ID_CARD",
                                      today=TODAY).validity == "DOC_TYPE_MISMATCH"
-    detected = document.analyse_document(image, declared_country="DE", today=TODAY)
+    detected = document.analyse_document(ocr_engines, image, declared_country="DE", today=TODAY)
     assert detected.document_type == "PASSPORT" and detected.validity == "DOC_VALIDATED"
 
 
@@ -217,7 +219,7 @@ def test_country_and_type_mismatch(ocr_engines, ocr_b_font):
 def test_printed_surname_differing_from_mrz(ocr_engines, ocr_b_font):
     image, _ = synthetic.make_document("TD3", seed=12, surname="NOWAK", date_of_expiry=VALID_UNTIL,
                                        visual_overrides={"Surname": "KOWALCZYK"})
-    result = document.analyse_document(image, today=TODAY)
+    result = document.analyse_document(ocr_engines, image, today=TODAY)
     assert result.validity == "DOC_SURNAME_ERROR"
     assert result.needs_review
 
@@ -226,14 +228,14 @@ def test_printed_surname_differing_from_mrz(ocr_engines, ocr_b_font):
 def test_cut_off_document_is_not_fully_visible(ocr_engines, ocr_b_font):
     image, _ = synthetic.make_document("TD3", seed=13, date_of_expiry=VALID_UNTIL,
                                        degradation=synthetic.Degradation(cut_off=0.2))
-    assert document.analyse_document(image, today=TODAY).validity == "DOC_NOT_FULLY_VISIBLE"
+    assert document.analyse_document(ocr_engines, image, today=TODAY).validity == "DOC_NOT_FULLY_VISIBLE"
 
 
 @pytest.mark.slow
 def test_glare_on_portrait(ocr_engines, ocr_b_font, portrait_face):
     image, _ = synthetic.make_document("TD3", seed=14, portrait=portrait_face, date_of_expiry=VALID_UNTIL,
                                        degradation=synthetic.Degradation(glare_on_portrait=0.3))
-    result = document.analyse_document(image, today=TODAY)
+    result = document.analyse_document(ocr_engines, image, today=TODAY)
     assert result.validity == "DOC_FACE_GLARED", result.scores
 
 
@@ -241,12 +243,12 @@ def test_glare_on_portrait(ocr_engines, ocr_b_font, portrait_face):
 def test_heavily_blurred_document(ocr_engines, ocr_b_font):
     image, _ = synthetic.make_document("TD3", seed=15, date_of_expiry=VALID_UNTIL,
                                        degradation=synthetic.Degradation(blur_sigma=5, scale=0.6))
-    result = document.analyse_document(image, today=TODAY)
+    result = document.analyse_document(ocr_engines, image, today=TODAY)
     assert result.validity == "DOC_TOO_BLURRY", result.scores
 
 
 def test_no_document_in_blank_photo(ocr_engines):
-    result = document.analyse_document(np.full((600, 800, 3), 200, np.uint8), today=TODAY)
+    result = document.analyse_document(ocr_engines, np.full((600, 800, 3), 200, np.uint8), today=TODAY)
     assert result.validity == "DOC_NOT_FOUND"
     assert result.mrz is None
 
@@ -256,7 +258,7 @@ def test_document_without_mrz(ocr_engines, ocr_b_font):
     image, _ = synthetic.make_document("TD3", seed=16)
     h = image.shape[0]
     no_mrz = image[: int(h * 0.62)].copy()  # the bottom of the page, with the MRZ, removed
-    result = document.analyse_document(no_mrz, today=TODAY)
+    result = document.analyse_document(ocr_engines, no_mrz, today=TODAY)
     assert result.validity == "MRZ_NOT_FOUND"
     assert result.needs_review
 
@@ -266,33 +268,31 @@ def test_mrz_on_back_side(ocr_engines, ocr_b_font, portrait_face):
     back, truth = synthetic.make_document("TD1", seed=17, date_of_expiry=VALID_UNTIL)
     front_full, _ = synthetic.make_document("TD1", seed=17, portrait=portrait_face, date_of_expiry=VALID_UNTIL)
     front = front_full[: int(front_full.shape[0] * 0.6)].copy()
-    result = document.analyse_document(front, back, declared_type="ID_CARD", today=TODAY)
+    result = document.analyse_document(ocr_engines, front, back, declared_type="ID_CARD", today=TODAY)
     assert result.mrz is not None and result.mrz.lines == truth.mrz_lines
     assert "MRZ on BACK" in result.method
     assert result.portrait_image == "FRONT"
 
 
 def test_printed_dates_are_parsed():
-    assert document.parse_printed_date("12 AUG 1974") == dt.date(1974, 8, 12)
-    assert document.parse_printed_date("8 Août/Aug 2006") == dt.date(2006, 8, 8)
-    assert document.parse_printed_date("01.01.1911") == dt.date(1911, 1, 1)
-    assert document.parse_printed_date("07 JUN 84", birth=True, today=TODAY) == dt.date(1984, 6, 7)
-    assert document.parse_printed_date("no date here") is None
+    assert visual_zone.parse_printed_date("12 AUG 1974") == dt.date(1974, 8, 12)
+    assert visual_zone.parse_printed_date("8 Août/Aug 2006") == dt.date(2006, 8, 8)
+    assert visual_zone.parse_printed_date("01.01.1911") == dt.date(1911, 1, 1)
+    assert visual_zone.parse_printed_date("07 JUN 84", birth=True, today=TODAY) == dt.date(1984, 6, 7)
+    assert visual_zone.parse_printed_date("no date here") is None
 
 
 def test_validity_precedence():
-    f = document._Findings(document_found=True, expired=True, country_mismatch=True)
-    assert document.choose_validity(f) == "DOC_EXPIRED"
-    f = document._Findings(document_found=True, cut_off=True, mrz_error="MRZ_OCR_READING_ERROR")
-    assert document.choose_validity(f) == "DOC_NOT_FULLY_VISIBLE"
-    f = document._Findings(document_found=True, field_errors=["DOC_DOB_ERROR", "DOC_NAME_ERROR"])
-    assert document.choose_validity(f) == "DOC_INFO_MISMATCH"
-    assert document.choose_validity(document._Findings()) == "DOC_NOT_FOUND"
+    assert checks.choose_validity({"DOC_EXPIRED", "COUNTRY_MISMATCH"}) == "DOC_EXPIRED"
+    assert checks.choose_validity({"DOC_NOT_FULLY_VISIBLE", "MRZ_OCR_READING_ERROR"}) == "DOC_NOT_FULLY_VISIBLE"
+    assert checks.choose_validity({"DOC_DOB_ERROR", "DOC_NAME_ERROR"}) == "DOC_INFO_MISMATCH"
+    assert checks.choose_validity({"DOC_DOB_ERROR"}) == "DOC_DOB_ERROR"
+    assert checks.choose_validity({"DOC_NOT_FOUND", "DOC_EXPIRED"}) == "DOC_NOT_FOUND"
+    assert checks.choose_validity(set()) == "DOC_VALIDATED"
 
 
-def test_ocr_engines_are_process_singletons(ocr_engines):
-    assert ocr_engines.rapidocr_engine() is ocr_engines.rapidocr_engine()
-    assert ocr_engines.tesseract_mrz_api() is ocr_engines.tesseract_mrz_api()
+def test_shared_models_are_loaded_once(ocr_engines):
+    assert ocr_engines.rapidocr() is ocr_engines.rapidocr()
 
 
 def test_both_engines_read_a_clean_ocr_b_line(ocr_engines, ocr_b_font):
@@ -303,13 +303,13 @@ def test_both_engines_read_a_clean_ocr_b_line(ocr_engines, ocr_b_font):
     canvas = Image.new("RGB", (int(font.getlength(line)) + 40, 70), (245, 245, 240))
     ImageDraw.Draw(canvas).text((20, 12), line, font=font, fill=(10, 10, 10))
     crop = np.asarray(canvas)[:, :, ::-1].copy()
-    text, _ = ocr_engines.tesseract_read_line(crop)
-    assert text == line
-    (primary, score), = ocr_engines.recognize_lines([crop])
-    # RapidOCR confuses O and 0 in OCR-B; the class of each column settles it.
-    from openidv.pipeline import mrz
+    from openidv.pipeline import mrz, mrz_repair, ocr
 
-    repaired = mrz.repair_by_class(mrz.clean_line(primary), mrz.position_classes("TD3")[1])
+    text, _ = ocr.tesseract_read_line(ocr_engines, crop)
+    assert text == line
+    (primary, score), = ocr.recognize_lines(ocr_engines, [crop])
+    # RapidOCR confuses O and 0 in OCR-B; the class of each column settles it.
+    repaired = mrz_repair.repair_by_class(mrz_repair.clean_line(primary), mrz.position_classes("TD3")[1])
     assert repaired == line and score > 0.8
 
 
@@ -320,14 +320,15 @@ def test_a_td1_zone_is_recognised_once_in_its_band(ocr_engines, ocr_b_font, monk
     from openidv.pipeline import ocr
 
     image, truth = synthetic.make_document("TD1", seed=31, date_of_expiry=VALID_UNTIL)
-    page = document.read_page(image)
-    shaped = document.geometric_zone(page.lines)
-    assert len(shaped) == 2 and document._third_line_above(page.lines, shaped)
+    page = geometry.read_page(ocr_engines, image)
+    shaped = mrz_zone.geometric_zone(page.lines)
+    assert len(shaped) == 2 and mrz_zone._third_line_above(page.lines, shaped)
 
     batches: list[int] = []
     recognise = ocr.recognize_lines
-    monkeypatch.setattr(ocr, "recognize_lines", lambda crops: batches.append(len(crops)) or recognise(crops))
-    location = document.locate_mrz(image, page)
+    monkeypatch.setattr(ocr, "recognize_lines",
+                        lambda engines, crops: batches.append(len(crops)) or recognise(engines, crops))
+    location = document.locate_mrz(ocr_engines, image, page)
     assert location is not None and location.fmt == "TD1"
     assert batches == [3], f"recognition batches {batches}: the zone was read more than once"
     # The primary reading alone (RapidOCR; read_mrz then checks it against Tesseract).
@@ -336,6 +337,6 @@ def test_a_td1_zone_is_recognised_once_in_its_band(ocr_engines, ocr_b_font, monk
 
 def test_a_two_line_zone_alone_is_not_taken_for_td1(ocr_engines, ocr_b_font) -> None:
     image, _ = synthetic.make_document("TD3", seed=32, date_of_expiry=VALID_UNTIL)
-    page = document.read_page(image)
-    shaped = document.geometric_zone(page.lines)
-    assert len(shaped) == 2 and not document._third_line_above(page.lines, shaped)
+    page = geometry.read_page(ocr_engines, image)
+    shaped = mrz_zone.geometric_zone(page.lines)
+    assert len(shaped) == 2 and not mrz_zone._third_line_above(page.lines, shaped)

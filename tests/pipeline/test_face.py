@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from openidv.pipeline import face
+from openidv.pipeline import face, run, selfie
+from openidv.pipeline.document.portrait import find_document_face
+from openidv.pipeline.engines import dlib_uses_blas
 from openidv.pipeline.liveness import LivenessResult
-from openidv.pipeline.results import FaceResult
+from openidv.pipeline.results import DocumentResult, FaceResult
 
 SAMPLE_EVERY = 9  # every 9th manifest pair: 18 same + 18 different pairs, ≈30 photos
 
@@ -26,8 +28,16 @@ def load_photo(path: Path) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def face_models() -> None:
-    face.load_models()
+def face_models(engines):
+    engines.load_all()
+    return engines
+
+
+def analyse_face(engines, document: np.ndarray, box, selfie_image):  # noqa: ANN001, ANN201
+    """The face stage for a document whose portrait the document stage put in ``box``."""
+    images = {"FRONT": document} | ({"FACE": selfie_image} if selfie_image is not None else {})
+    found = DocumentResult(validity="DOC_VALIDATED", portrait_image="FRONT", portrait_box=box)
+    return run.analyse_face_images(engines, images, found, face_required=True)
 
 
 @pytest.fixture(scope="session")
@@ -55,15 +65,16 @@ def embeddings(face_models, sampled_pairs: list[dict], photo) -> dict[str, np.nd
     names = sorted({p["a"] for p in sampled_pairs} | {p["b"] for p in sampled_pairs})
     result = {}
     for name in names:
-        faces = face.detect_faces(photo(name))
+        faces = face.detect_faces(face_models, photo(name))
         assert faces, f"no face detected on {name}"
-        result[name] = face.embed_face(photo(name), faces[0].box)
+        result[name] = face.embed_face(face_models, photo(name), faces[0].box)
     return result
 
 
-def paste_portrait_on_card(source: np.ndarray, face_width: int = 100) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def paste_portrait_on_card(engines, source: np.ndarray,  # noqa: ANN001
+                           face_width: int = 100) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """A plain card with a small ID-photo portrait of source's face, JPEG-compressed."""
-    x, y, w, h = face.detect_faces(source)[0].box
+    x, y, w, h = face.detect_faces(engines, source)[0].box
     side = int(w * 1.6)
     cx, cy = x + w // 2, y + h // 2
     pad = side
@@ -84,38 +95,38 @@ def paste_portrait_on_card(source: np.ndarray, face_width: int = 100) -> tuple[n
 
 
 def test_thresholds_leave_an_uncertain_band() -> None:
-    assert 0 < face.FACE_MATCH_MAX_DISTANCE < face.FACE_MISMATCH_MIN_DISTANCE < 1.2
+    assert 0 < selfie.FACE_MATCH_MAX_DISTANCE < selfie.FACE_MISMATCH_MIN_DISTANCE < 1.2
 
 
 def test_similarity_is_a_decreasing_map_to_unit_interval() -> None:
     distances = np.linspace(0, 1.5, 31)
-    sims = [face.distance_to_similarity(d) for d in distances]
+    sims = [selfie.distance_to_similarity(d) for d in distances]
     assert all(0 <= s <= 1 for s in sims)
     assert all(a > b for a, b in zip(sims, sims[1:]))
-    assert face.distance_to_similarity(face.SIMILARITY_CENTER_DISTANCE) == pytest.approx(0.5)
+    assert selfie.distance_to_similarity(selfie.SIMILARITY_CENTER_DISTANCE) == pytest.approx(0.5)
 
 
 def test_match_code_follows_thresholds() -> None:
-    assert face.match_code(face.FACE_MATCH_MAX_DISTANCE) == "FACE_MATCH"
-    assert face.match_code(face.FACE_MISMATCH_MIN_DISTANCE) == "FACE_MISMATCH"
-    assert face.match_code(face.SIMILARITY_CENTER_DISTANCE) == "FACE_UNCERTAIN"
+    assert selfie.match_code(selfie.FACE_MATCH_MAX_DISTANCE) == "FACE_MATCH"
+    assert selfie.match_code(selfie.FACE_MISMATCH_MIN_DISTANCE) == "FACE_MISMATCH"
+    assert selfie.match_code(selfie.SIMILARITY_CENTER_DISTANCE) == "FACE_UNCERTAIN"
 
 
-def test_models_are_loaded_once_per_process(face_models) -> None:
-    assert face._get_models() is face._get_models()
+def test_shared_models_are_loaded_once(face_models) -> None:
+    assert face_models.shape_predictor() is face_models.shape_predictor()
 
 
 # ------------------------------------------------------------------ matching on real photos
 
 
 def test_same_person_pairs_match(embeddings, sampled_pairs) -> None:
-    codes = [face.compare_faces(embeddings[p["a"]], embeddings[p["b"]]).result for p in sampled_pairs if p["same"]]
+    codes = [selfie.compare_embeddings(embeddings[p["a"]], embeddings[p["b"]]).result for p in sampled_pairs if p["same"]]
     assert "FACE_MISMATCH" not in codes
     assert codes.count("FACE_MATCH") >= 0.9 * len(codes), codes
 
 
 def test_different_person_pairs_do_not_match(embeddings, sampled_pairs) -> None:
-    codes = [face.compare_faces(embeddings[p["a"]], embeddings[p["b"]]).result for p in sampled_pairs if not p["same"]]
+    codes = [selfie.compare_embeddings(embeddings[p["a"]], embeddings[p["b"]]).result for p in sampled_pairs if not p["same"]]
     assert "FACE_MATCH" not in codes
     assert codes.count("FACE_MISMATCH") >= 0.9 * len(codes), codes
 
@@ -126,8 +137,8 @@ def test_embedding_is_128_floats(embeddings) -> None:
 
 
 def test_compare_faces_on_images_gives_similarity_and_code(face_models, photo) -> None:
-    same = face.compare_faces(photo("face_recognition/obama/obama.jpg"), photo("face_recognition/obama/obama2.jpg"))
-    other = face.compare_faces(photo("face_recognition/obama/obama.jpg"), photo("face_recognition/biden/biden2.jpg"))
+    same = selfie.compare_faces(face_models, photo("face_recognition/obama/obama.jpg"), photo("face_recognition/obama/obama2.jpg"))
+    other = selfie.compare_faces(face_models, photo("face_recognition/obama/obama.jpg"), photo("face_recognition/biden/biden2.jpg"))
     assert same.result == "FACE_MATCH" and same.similarity > 0.8
     assert other.result == "FACE_MISMATCH" and other.similarity < 0.2
     assert same.distance < other.distance
@@ -135,7 +146,7 @@ def test_compare_faces_on_images_gives_similarity_and_code(face_models, photo) -
 
 def test_compare_faces_without_a_face_says_no_face_found(face_models, photo) -> None:
     blank = np.full((400, 400, 3), 128, np.uint8)
-    result = face.compare_faces(photo("face_recognition/obama/obama.jpg"), blank)
+    result = selfie.compare_faces(face_models, photo("face_recognition/obama/obama.jpg"), blank)
     assert result.result == "NO_FACE_FOUND" and result.similarity is None
 
 
@@ -143,16 +154,16 @@ def test_compare_faces_without_a_face_says_no_face_found(face_models, photo) -> 
 
 
 def test_has_face_on_selfie_and_not_on_blank(face_models, photo) -> None:
-    assert face.has_face(photo("deepface/img1.jpg"))
-    assert not face.has_face(np.full((480, 640, 3), 200, np.uint8))
+    assert face.has_face(face_models, photo("deepface/img1.jpg"))
+    assert not face.has_face(face_models, np.full((480, 640, 3), 200, np.uint8))
 
 
 def test_has_face_is_fast_enough_for_a_synchronous_check(face_models, photo) -> None:
     image = photo("deepface/img47.jpg")  # 1800×1350
-    face.has_face(image)
+    face.has_face(face_models, image)
     start = time.perf_counter()
     for _ in range(3):
-        assert face.has_face(image)
+        assert face.has_face(face_models, image)
     assert (time.perf_counter() - start) / 3 < 0.25
 
 
@@ -171,43 +182,43 @@ def _landscape() -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def obama_card(face_models, photo):
-    return paste_portrait_on_card(photo("face_recognition/obama/obama.jpg"))
+    return paste_portrait_on_card(face_models, photo("face_recognition/obama/obama.jpg"))
 
 
 @pytest.mark.parametrize("selfie", [np.full((480, 640, 3), 230, np.uint8), _landscape()], ids=["blank", "landscape"])
-def test_selfie_without_face_is_no_face_found(obama_card, selfie) -> None:
+def test_selfie_without_face_is_no_face_found(engines, obama_card, selfie) -> None:
     card, box = obama_card
-    assert face.analyse_face(card, box, selfie).result == "NO_FACE_FOUND"
+    assert analyse_face(engines, card, box, selfie).result == "NO_FACE_FOUND"
 
 
-def test_two_faces_side_by_side_are_too_many(obama_card, photo) -> None:
+def test_two_faces_side_by_side_are_too_many(engines, obama_card, photo) -> None:
     card, box = obama_card
     left, right = photo("face_recognition/obama/obama2.jpg"), photo("face_recognition/biden/biden2.jpg")
     height = 600
     both = np.hstack([cv2.resize(im, (int(im.shape[1] * height / im.shape[0]), height)) for im in (left, right)])
-    assert face.analyse_face(card, box, both).result == "TOO_MANY_FACES"
+    assert analyse_face(engines, card, box, both).result == "TOO_MANY_FACES"
 
 
-def test_heavily_blurred_selfie_is_too_blurry(obama_card, photo) -> None:
+def test_heavily_blurred_selfie_is_too_blurry(engines, obama_card, photo) -> None:
     card, box = obama_card
     selfie = photo("face_recognition/obama/obama2.jpg")
-    width = face.detect_faces(selfie)[0].box[2]
+    width = face.detect_faces(engines, selfie)[0].box[2]
     blurred = cv2.GaussianBlur(selfie, (0, 0), 4 * width / 128)
-    assert face.analyse_face(card, box, blurred).result == "FACE_TOO_BLURRY"
+    assert analyse_face(engines, card, box, blurred).result == "FACE_TOO_BLURRY"
 
 
-def test_document_without_portrait_sets_document_face_found_false(face_models, photo) -> None:
+def test_document_without_portrait_sets_document_face_found_false(engines, face_models, photo) -> None:
     document = np.full((400, 640, 3), (215, 225, 230), np.uint8)
     cv2.putText(document, "P<UTOERIKSSON<<ANNA<MARIA", (20, 350), cv2.FONT_HERSHEY_PLAIN, 1.5, (20, 20, 20), 2)
-    result = face.analyse_face(document, (40, 60, 160, 210), photo("face_recognition/obama/obama2.jpg"))
+    result = analyse_face(engines, document, (40, 60, 160, 210), photo("face_recognition/obama/obama2.jpg"))
     assert result.document_face_found is False
     assert result.result == "AUTO_UNVERIFIABLE"
     assert result.selfie_embedding is not None and len(result.selfie_embedding) == 128
 
 
-def test_small_document_portrait_matches_selfie_of_same_person(obama_card, photo) -> None:
+def test_small_document_portrait_matches_selfie_of_same_person(engines, obama_card, photo) -> None:
     card, box = obama_card
-    result = face.analyse_face(card, box, photo("face_recognition/obama/obama2.jpg"))
+    result = analyse_face(engines, card, box, photo("face_recognition/obama/obama2.jpg"))
     assert isinstance(result, FaceResult)
     assert result.document_face_found is True
     assert result.result == "FACE_MATCH", result
@@ -215,41 +226,42 @@ def test_small_document_portrait_matches_selfie_of_same_person(obama_card, photo
     assert result.liveness == "LIVE"
 
 
-def test_small_document_portrait_mismatches_other_person(obama_card, photo) -> None:
+def test_small_document_portrait_mismatches_other_person(engines, obama_card, photo) -> None:
     card, box = obama_card
-    result = face.analyse_face(card, box, photo("face_recognition/biden/biden2.jpg"))
+    result = analyse_face(engines, card, box, photo("face_recognition/biden/biden2.jpg"))
     assert result.result == "FACE_MISMATCH"
-    assert result.distance > face.FACE_MISMATCH_MIN_DISTANCE
+    assert result.distance > selfie.FACE_MISMATCH_MIN_DISTANCE
 
 
-def test_portrait_on_synthetic_td1_document_matches(face_models, photo) -> None:
+def test_portrait_on_synthetic_td1_document_matches(engines, face_models, photo) -> None:
     """The document stage's synthetic card (tilted, JPEG) with a small portrait still matches."""
-    synthetic = pytest.importorskip("openidv.pipeline.synthetic")
+    from tests.support import synthetic
+
     try:
         synthetic.ocr_b_font_path()
     except synthetic.FontUnavailable as exc:
         pytest.skip(str(exc))
     source = photo("face_recognition/obama/obama.jpg")
-    x, y, w, h = face.detect_faces(source)[0].box
+    x, y, w, h = face.detect_faces(engines, source)[0].box
     portrait = source[max(0, y - h // 2) : y + h * 3 // 2, max(0, x - w // 3) : x + w * 4 // 3]
     degradation = synthetic.Degradation(rotation_deg=3.0, blur_sigma=0.7, jpeg_quality=60, scale=0.8)
     document, truth = synthetic.make_document("TD1", portrait=portrait, degradation=degradation, seed=3)
-    result = face.analyse_face(document, truth.portrait_box, photo("face_recognition/obama/obama2.jpg"))
+    result = analyse_face(engines, document, truth.portrait_box, photo("face_recognition/obama/obama2.jpg"))
     assert result.document_face_found is True
     assert result.result == "FACE_MATCH", result
     assert 50 <= result.scores["portrait_face_width"] <= 160
 
 
-def test_portrait_is_found_without_a_box(obama_card) -> None:
+def test_portrait_is_found_without_a_box(engines, obama_card) -> None:
     card, _ = obama_card
-    found = face.find_document_face(card, None)
+    found = find_document_face(engines, card, None)
     assert found is not None and found.method == "whole_document"
     assert 70 <= found.width_in_document_px <= 140
 
 
-def test_portrait_is_found_on_a_sideways_document(obama_card) -> None:
+def test_portrait_is_found_on_a_sideways_document(engines, obama_card) -> None:
     card, _ = obama_card
-    found = face.find_document_face(cv2.rotate(card, cv2.ROTATE_90_CLOCKWISE), None)
+    found = find_document_face(engines, cv2.rotate(card, cv2.ROTATE_90_CLOCKWISE), None)
     assert found is not None and found.method.startswith("whole_document_turned")
 
 
@@ -258,23 +270,23 @@ def test_portrait_on_real_specimen_documents_is_found(face_models, test_data_dir
     missing = [
         i["file"]
         for i in with_portrait
-        if face.find_document_face(load_photo(test_data_dir / "documents" / i["file"]), None) is None
+        if find_document_face(face_models, load_photo(test_data_dir / "documents" / i["file"]), None) is None
     ]
     assert not missing
 
 
-def test_no_selfie_means_face_not_analysed(obama_card) -> None:
+def test_no_selfie_means_face_not_analysed(engines, obama_card) -> None:
     card, box = obama_card
-    assert face.analyse_face(card, box, None).result == "FACE_NOT_ANALYSED"
+    assert analyse_face(engines, card, box, None).result == "FACE_NOT_ANALYSED"
 
 
 @pytest.mark.parametrize(
     ("liveness_code", "expected"), [("FAKE_FACE", "FAKE_FACE"), ("FACE_UNCERTAIN", "FACE_UNCERTAIN")]
 )
-def test_liveness_verdict_overrides_a_match(obama_card, photo, monkeypatch, liveness_code, expected) -> None:
+def test_liveness_verdict_overrides_a_match(engines, obama_card, photo, monkeypatch, liveness_code, expected) -> None:
     card, box = obama_card
-    monkeypatch.setattr(face, "check_liveness", lambda image, face_box=None: LivenessResult(liveness_code, 0.5))
-    result = face.analyse_face(card, box, photo("face_recognition/obama/obama2.jpg"))
+    monkeypatch.setattr(selfie, "check_liveness", lambda model, image, face_box: LivenessResult(liveness_code, 0.5))
+    result = analyse_face(engines, card, box, photo("face_recognition/obama/obama2.jpg"))
     assert result.result == expected
     assert result.liveness == liveness_code
 
@@ -284,7 +296,7 @@ def test_every_shared_photo_is_one_clear_usable_face(face_models, faces_manifest
     """Background people in the shared photos must not make TOO_MANY_FACES; none is too blurry."""
     problems = {}
     for item in faces_manifest["items"]:
-        problem = face.selfie_face_problem(face.detect_faces(photo(item["file"])))
+        problem = selfie.selfie_face_problem(face.detect_faces(face_models, photo(item["file"])))
         if problem is not None:
             problems[item["file"]] = problem
     assert not problems, json.dumps(problems, indent=1)
@@ -295,13 +307,13 @@ def test_selfie_face_problem_rules() -> None:
     background = face.DetectedFace(box=(300, 0, 80, 80), score=1.0, sharpness=300.0)
     blurred_twin = face.DetectedFace(box=(300, 0, 190, 190), score=1.0, sharpness=5.0)
     sharp_twin = face.DetectedFace(box=(300, 0, 190, 190), score=1.0, sharpness=250.0)
-    assert face.selfie_face_problem([]) == "NO_FACE_FOUND"
-    assert face.selfie_face_problem([main]) is None
-    assert face.selfie_face_problem([main, background]) is None
-    assert face.selfie_face_problem([main, blurred_twin]) is None
-    assert face.selfie_face_problem([main, sharp_twin]) == "TOO_MANY_FACES"
-    assert face.selfie_face_problem([face.DetectedFace((0, 0, 40, 40), 2.0, 300.0)]) == "FACE_TOO_BLURRY"
-    assert face.selfie_face_problem([face.DetectedFace((0, 0, 200, 200), 2.0, 3.0)]) == "FACE_TOO_BLURRY"
+    assert selfie.selfie_face_problem([]) == "NO_FACE_FOUND"
+    assert selfie.selfie_face_problem([main]) is None
+    assert selfie.selfie_face_problem([main, background]) is None
+    assert selfie.selfie_face_problem([main, blurred_twin]) is None
+    assert selfie.selfie_face_problem([main, sharp_twin]) == "TOO_MANY_FACES"
+    assert selfie.selfie_face_problem([face.DetectedFace((0, 0, 40, 40), 2.0, 300.0)]) == "FACE_TOO_BLURRY"
+    assert selfie.selfie_face_problem([face.DetectedFace((0, 0, 200, 200), 2.0, 3.0)]) == "FACE_TOO_BLURRY"
 
 
 def test_dlib_uses_openblas_when_the_machine_has_it() -> None:
@@ -312,7 +324,7 @@ def test_dlib_uses_openblas_when_the_machine_has_it() -> None:
 
     if ctypes.util.find_library("openblas") is None:
         pytest.skip("OpenBLAS is not installed here (Debian: libopenblas-dev); dlib runs without it")
-    assert face.dlib_uses_blas(), (
+    assert dlib_uses_blas(), (
         "dlib was built without BLAS although OpenBLAS is installed: "
         ".venv/bin/pip install --no-cache-dir --force-reinstall --no-deps dlib"
     )

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from openidv.api.errors import EncodingError, RequestTooLarge
-from openidv.api.images import decode_upload
+from openidv.core.errors import EncodingError, RequestTooLarge
+from openidv.services.uploads import decode_upload
 from openidv.pipeline.images import ImageRejected, decode_image
 
 

@@ -12,6 +12,8 @@ import pytest
 from PIL import Image, ImageOps
 
 from openidv.pipeline import liveness
+from openidv.pipeline.engines import LIVENESS_MODEL_RESOURCE
+from openidv.pipeline.face import detect_faces
 from openidv.pipeline.images import read_image_file
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,8 +28,8 @@ def _training_module():
 
 
 @pytest.fixture(scope="session")
-def model() -> liveness.LivenessModel:
-    return liveness.load_liveness_model()
+def model(engines) -> liveness.LivenessModel:
+    return engines.liveness_model()
 
 
 @pytest.fixture(scope="session")
@@ -41,19 +43,19 @@ def spoof_features(test_data_dir: Path, train_liveness):
     return train_liveness.load_spoof_set(test_data_dir)
 
 
-def test_packaged_model_is_small_and_loads_once(model) -> None:
-    path = resources.files("openidv.pipeline") / "models" / liveness.MODEL_RESOURCE
+def test_packaged_model_is_small_and_loads_once(engines, model) -> None:
+    path = resources.files("openidv.pipeline") / "models" / LIVENESS_MODEL_RESOURCE
     assert len(path.read_bytes()) < 16_000
-    assert liveness.load_liveness_model() is model
+    assert engines.liveness_model() is model
     assert model.fake_below <= model.live_from
 
 
-def test_features_are_finite_and_fixed_length() -> None:
+def test_features_are_finite_and_fixed_length(model) -> None:
     rng = np.random.default_rng(0)
     crops = [rng.integers(0, 256, (96, 96, 3), dtype=np.uint8), np.full((96, 96, 3), 128, np.uint8)]
     vectors = [liveness.liveness_features(c) for c in crops]
     assert all(v.shape == vectors[0].shape and np.isfinite(v).all() for v in vectors)
-    assert vectors[0].shape == liveness.load_liveness_model().coef.shape
+    assert vectors[0].shape == model.coef.shape
 
 
 def test_scores_inside_the_band_are_uncertain(model) -> None:
@@ -66,7 +68,7 @@ def test_scores_inside_the_band_are_uncertain(model) -> None:
 def test_held_out_subjects_are_classified_above_floor(spoof_features, train_liveness) -> None:
     """Leave-one-subject-out with the training recipe: the test subject is never seen."""
     x, y, subjects, _ = spoof_features
-    l2 = json.loads((resources.files("openidv.pipeline") / "models" / liveness.MODEL_RESOURCE).read_text())["l2"]
+    l2 = json.loads((resources.files("openidv.pipeline") / "models" / LIVENESS_MODEL_RESOURCE).read_text())["l2"]
     scores, _ = train_liveness.leave_subjects_out_scores(x, y, subjects, l2=l2)
     rates = train_liveness.rates(scores, y, 0.5, 0.5)
     accuracy = float(((scores >= 0.5) == (y == 1)).mean())
@@ -74,20 +76,27 @@ def test_held_out_subjects_are_classified_above_floor(spoof_features, train_live
     assert rates["APCER"] <= 0.10 and rates["BPCER"] <= 0.12, rates
 
 
-def test_print_attack_crops_are_rarely_live(test_data_dir: Path, spoof_manifest: dict) -> None:
+def check_photo(engines, image: np.ndarray) -> liveness.LivenessResult:  # noqa: ANN001
+    """Liveness of the largest face, or of the whole image taken as a face crop."""
+    faces = detect_faces(engines, image)
+    return liveness.check_liveness(engines.liveness_model(), image, faces[0].box if faces else None)
+
+
+def test_print_attack_crops_are_rarely_live(engines, test_data_dir: Path, spoof_manifest: dict) -> None:
     attacks = [i for i in spoof_manifest["items"] if i["label"] == "spoof"][::4]
-    verdicts = [liveness.check_liveness(read_image_file(str(test_data_dir / "spoof" / i["file"]))).result for i in attacks]
+    verdicts = [check_photo(engines, read_image_file(str(test_data_dir / "spoof" / i["file"]))).result
+                for i in attacks]
     assert verdicts.count("LIVE") <= 0.1 * len(verdicts), verdicts
 
 
-def test_live_full_photos_are_not_fake(test_data_dir: Path, faces_manifest: dict) -> None:
+def test_live_full_photos_are_not_fake(engines, test_data_dir: Path, faces_manifest: dict) -> None:
     """Production selfies are full photos: the model must crop to the face and accept them."""
     items = faces_manifest["items"][::5]
     results = []
     for item in items:
         with Image.open(test_data_dir / "faces" / item["file"]) as im:
             bgr = np.ascontiguousarray(np.asarray(ImageOps.exif_transpose(im).convert("RGB"))[:, :, ::-1])
-        results.append(liveness.check_liveness(bgr))
+        results.append(check_photo(engines, bgr))
     codes = [r.result for r in results]
     assert codes.count("LIVE") >= 0.85 * len(codes), codes
     assert all(0.0 <= r.score <= 1.0 for r in results)
@@ -97,5 +106,5 @@ def test_live_full_photos_are_not_fake(test_data_dir: Path, faces_manifest: dict
 def test_training_script_reproduces_packaged_model(test_data_dir: Path, train_liveness, tmp_path: Path) -> None:
     out = tmp_path / "liveness.json"
     train_liveness.main(["--data", str(test_data_dir), "--out", str(out)])
-    packaged = (resources.files("openidv.pipeline") / "models" / liveness.MODEL_RESOURCE).read_bytes()
+    packaged = (resources.files("openidv.pipeline") / "models" / LIVENESS_MODEL_RESOURCE).read_bytes()
     assert out.read_bytes() == packaged

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from openidv.pipeline import mrz
+from openidv.pipeline import mrz, mrz_repair
+from tests.support.synthetic import encode_mrz
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -94,7 +95,7 @@ def test_wrong_digit_is_reported_not_hidden():
 
 
 def test_td1_long_document_number():
-    lines = mrz.encode_mrz("TD1", document_code="I", issuing_code="NLD", surname="DE VRIES",
+    lines = encode_mrz("TD1", document_code="I", issuing_code="NLD", surname="DE VRIES",
                            given_names="JAN", document_number="AB12345678901",
                            nationality_code="NLD", date_of_birth=dt.date(1980, 1, 2), sex="M",
                            date_of_expiry=dt.date(2030, 1, 2))
@@ -153,7 +154,7 @@ def test_document_type_from_code(code, issuer, expected):
 def test_encoder_round_trips_through_parser():
     for fmt in ("TD1", "TD2", "TD3", "MRVA", "MRVB"):
         code = "V" if fmt.startswith("MRV") else ("P" if fmt == "TD3" else "I")
-        lines = mrz.encode_mrz(fmt, document_code=code, issuing_code="D", surname="MUSTERMANN",
+        lines = encode_mrz(fmt, document_code=code, issuing_code="D", surname="MUSTERMANN",
                                given_names="ERIKA", document_number="C01X00T47",
                                nationality_code="D", date_of_birth=dt.date(1964, 8, 12),
                                sex="F", date_of_expiry=dt.date(2031, 10, 31),
@@ -172,42 +173,42 @@ def test_encoder_round_trips_through_parser():
 def test_repair_by_class_maps_letters_in_digit_columns_and_back():
     classes = mrz.position_classes("TD3")
     line2 = "L898902C36UT07408I22F12O4159ZE184226B<<<<<10"
-    repaired = mrz.repair_by_class(line2, classes[1])
+    repaired = mrz_repair.repair_by_class(line2, classes[1])
     assert repaired == "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
     # Document number columns accept letters and digits: nothing is changed there.
-    assert mrz.repair_by_class("O0O0O0O0O", classes[1][:9]) == "O0O0O0O0O"
+    assert mrz_repair.repair_by_class("O0O0O0O0O", classes[1][:9]) == "O0O0O0O0O"
 
 
 def test_filler_lookalikes_after_names_become_fillers():
     classes = mrz.position_classes("TD3")
     line1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<K<<<<<<KK<<<<<<"
-    assert mrz.repair_filler_runs(line1, classes[0]) == ICAO_TD3[0]
+    assert mrz_repair.repair_filler_runs(line1, classes[0]) == ICAO_TD3[0]
 
 
 def test_wrong_digit_in_digit_column_is_not_repaired_into_passing():
     # A 3 read instead of 2 in the birth date: a legal digit, so no class repair applies;
     # with the second reading agreeing on the wrong digit the check digit keeps failing.
     bad = (ICAO_TD3[0], ICAO_TD3[1].replace("7408122", "7408132"))
-    data = mrz.combine_readings(bad, bad, "TD3", today=TODAY)
+    data = mrz_repair.combine_readings(bad, bad, "TD3", today=TODAY)
     assert data.check_digits["date_of_birth"] is False
     assert data.date_of_birth == "1974-08-13"
 
 
 def test_single_reading_leaves_unchecked_fields_unconfirmed():
-    data = mrz.combine_readings(ICAO_TD3, None, "TD3", today=TODAY)
+    data = mrz_repair.combine_readings(ICAO_TD3, None, "TD3", today=TODAY)
     assert data.all_check_digits_valid
     assert {"surname", "given_names", "nationality_code", "issuing_code", "sex"} <= set(data.unconfirmed_fields)
 
 
 def test_agreeing_readings_confirm_everything():
-    data = mrz.combine_readings(ICAO_TD3, ICAO_TD3, "TD3", today=TODAY)
+    data = mrz_repair.combine_readings(ICAO_TD3, ICAO_TD3, "TD3", today=TODAY)
     assert data.unconfirmed_fields == ()
     assert data.lines == ICAO_TD3
 
 
 def test_disagreeing_names_are_unconfirmed():
     other = ("P<UTOERIKSSDN<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", ICAO_TD3[1])
-    data = mrz.combine_readings(ICAO_TD3, other, "TD3", today=TODAY)
+    data = mrz_repair.combine_readings(ICAO_TD3, other, "TD3", today=TODAY)
     assert "surname" in data.unconfirmed_fields
     assert data.surname == "ERIKSSON"  # the primary reading is kept, for review
 
@@ -218,7 +219,7 @@ def test_class_mapped_character_loses_to_a_native_one():
                "VAD15<<QU0<<<<<<<<<<<<<<<<<<<<")
     secondary = ("IDCHES0002068<8<<<<<<<<<<<<<<<", "8102287F1301014CHE<<<<<<<<<<<4",
                  "VADIS<<QUO<<<<<<<<<<<<<<<<<<<<")
-    data = mrz.combine_readings(primary, secondary, "TD1", today=TODAY)
+    data = mrz_repair.combine_readings(primary, secondary, "TD1", today=TODAY)
     assert data.lines == secondary
     assert data.unconfirmed_fields == ()
 
@@ -227,24 +228,24 @@ def test_unanimous_issuer_specific_characters_stay_as_printed():
     # The US permanent-resident card prints "C1"; a Romanian ID card digits for nationality.
     us = ("C1USA0223456791EAC9730053465<<", "4910040M9411014CAN<<<<<<<<<<<9",
           "CRITTENDEN<<LEE<W<<<<<<<<<<<<<")
-    assert mrz.combine_readings(us, us, "TD1", today=TODAY).lines == us
+    assert mrz_repair.combine_readings(us, us, "TD1", today=TODAY).lines == us
     ro = ("IDROUSAVA<<SUPERMAN<<<<<<<<<<<<<<<<<", "HD198025<51328505095M130509012049941")
-    assert mrz.combine_readings(ro, ro, "TD2", today=TODAY).lines == ro
+    assert mrz_repair.combine_readings(ro, ro, "TD2", today=TODAY).lines == ro
 
 
 def test_check_digit_picks_between_two_readings_only():
     # The secondary reading has the right document number; the primary a wrong one.
     primary = (ICAO_TD3[0], "L898902C46UTO7408122F1204159ZE184226B<<<<<10")
-    data = mrz.combine_readings(primary, ICAO_TD3, "TD3", today=TODAY)
+    data = mrz_repair.combine_readings(primary, ICAO_TD3, "TD3", today=TODAY)
     assert data.document_number == "L898902C3" and data.all_check_digits_valid
     assert "secondary reading taken for document_number" in data.method
     # Both readings wrong the same way: nothing is invented.
-    data = mrz.combine_readings(primary, primary, "TD3", today=TODAY)
+    data = mrz_repair.combine_readings(primary, primary, "TD3", today=TODAY)
     assert data.check_digits["document_number"] is False
 
 
 def test_lengths_are_fitted_in_filler_runs():
     long = ICAO_TD3[0][:30] + "<<" + ICAO_TD3[0][30:]
-    assert mrz.fit_line_length(long, 44) == ICAO_TD3[0]
+    assert mrz_repair.fit_line_length(long, 44) == ICAO_TD3[0]
     short = ICAO_TD3[1].replace("<<<<<", "<<<")
-    assert mrz.fit_line_length(short, 44) == ICAO_TD3[1]
+    assert mrz_repair.fit_line_length(short, 44) == ICAO_TD3[1]

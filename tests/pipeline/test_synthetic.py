@@ -8,7 +8,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from openidv.pipeline import mrz, synthetic
+from openidv.pipeline import mrz
+from tests.support import synthetic
 
 
 @pytest.mark.parametrize("kind", ["TD1", "TD2", "TD3", "MRVA", "MRVB"])

@@ -8,6 +8,7 @@ import os
 from sqlalchemy import select
 
 from openidv.config import Settings
+from openidv.store import partners
 from openidv.store import verifications as ops
 from openidv.store.files import make_file_store
 from openidv.store.keys import reencrypt_all
@@ -18,9 +19,9 @@ from tests.store.test_verifications import make_token
 def test_rotation_then_reencryption(sessions, settings, files):
     partner_id, _, token = make_token(sessions, settings)
     with sessions.begin() as s:
-        ops.start_processing(s, ops.usable_token(s, partner_id, token), files,
+        ops.start_processing(s, ops.usable_token(s, partner_id, token).id, files,
                              {"FRONT": (b"old image", "image/jpeg")}, country="LT", document_type=None, platform="API")
-        secret = ops.webhook_secret(s.scalar(select(Partner)), settings.data_keys())
+        secret = partners.webhook_secret(s.scalar(select(Partner)), settings.data_keys())
     old_key = settings.encryption_key
     new_key = base64.b64encode(os.urandom(32)).decode()
     rotated = Settings(home=settings.home, database_url=settings.database_url,
@@ -34,4 +35,4 @@ def test_rotation_then_reencryption(sessions, settings, files):
     new_files = make_file_store(only_new)
     with sessions() as s:
         assert new_files.get(s, s.scalar(select(StoredFile)).storage_key) == b"old image"
-        assert ops.webhook_secret(s.scalar(select(Partner)), only_new.data_keys()) == secret
+        assert partners.webhook_secret(s.scalar(select(Partner)), only_new.data_keys()) == secret

@@ -15,7 +15,7 @@ from tests.store.test_verifications import make_token
 def finished_verification(sessions, settings, files, days_ago: float):  # noqa: ANN001, ANN201
     partner_id, vid, token = make_token(sessions, settings, firstName="Anna")
     with sessions.begin() as s:
-        ops.start_processing(s, ops.usable_token(s, partner_id, token), files,
+        ops.start_processing(s, ops.usable_token(s, partner_id, token).id, files,
                              {"FRONT": (b"img", "image/jpeg"), "FACE": (b"face", "image/jpeg")},
                              country="LT", document_type=None, platform="API")
     with sessions.begin() as s:

@@ -9,6 +9,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from openidv.services import verifications as expiry
+from openidv.store import partners
 from openidv.store import verifications as ops
 from openidv.store.models import Partner, StoredFile, Verification, WebhookDelivery, utcnow
 
@@ -18,7 +20,7 @@ TOKEN_REQUEST = {"clientId": "c-1", "tokenType": "IDENTIFICATION", "expiryTime":
 
 def make_token(sessions, settings, **overrides):  # noqa: ANN001, ANN201
     with sessions.begin() as s:
-        ops.create_partner(s, "acme", settings.data_keys())
+        partners.create_partner(s, "acme", settings.data_keys())
         partner = s.scalar(select(Partner).order_by(Partner.id.desc()))
         new = ops.create_verification(s, partner, {**TOKEN_REQUEST, **overrides}, generate_digits=True)
         return partner.id, new.verification.id, new.auth_token
@@ -26,15 +28,15 @@ def make_token(sessions, settings, **overrides):  # noqa: ANN001, ANN201
 
 def test_partner_secret_is_stored_hashed_and_checked(sessions, settings):
     with sessions.begin() as s:
-        new = ops.create_partner(s, "acme", settings.data_keys())
+        new = partners.create_partner(s, "acme", settings.data_keys())
     with sessions() as s:
         row = s.scalar(select(Partner))
         assert new.apiSecret not in (row.api_secret_hash, row.api_key)
         assert new.webhookSecret.encode() not in row.webhook_secret_encrypted
-        assert ops.authenticate_partner(s, new.apiKey, new.apiSecret).id == row.id
-        assert ops.authenticate_partner(s, new.apiKey, new.apiSecret + "x") is None
-        assert ops.authenticate_partner(s, "unknown", new.apiSecret) is None
-        assert ops.webhook_secret(row, settings.data_keys()) == new.webhookSecret.encode()
+        assert partners.authenticate_partner(s, new.apiKey, new.apiSecret).id == row.id
+        assert partners.authenticate_partner(s, new.apiKey, new.apiSecret + "x") is None
+        assert partners.authenticate_partner(s, "unknown", new.apiSecret) is None
+        assert partners.webhook_secret(row, settings.data_keys()) == new.webhookSecret.encode()
 
 
 def test_token_is_used_exactly_once_under_concurrency(sessions, settings, files):
@@ -47,7 +49,7 @@ def test_token_is_used_exactly_once_under_concurrency(sessions, settings, files)
             v = ops.usable_token(s, partner_id, token)
             barrier.wait()
             try:
-                ok = ops.start_processing(s, v, files, {"FRONT": (b"img", "image/jpeg")},
+                ok = ops.start_processing(s, v.id, files, {"FRONT": (b"img", "image/jpeg")},
                                           country="LT", document_type=None, platform="API")
                 s.commit()
             except Exception:  # noqa: BLE001 - SQLite "database is locked" counts as a loss
@@ -70,7 +72,7 @@ def test_rolled_back_upload_leaves_no_file(sessions, settings, files):
     with pytest.raises(RuntimeError):
         with sessions.begin() as s:
             v = ops.usable_token(s, partner_id, token)
-            ops.start_processing(s, v, files, {"FRONT": (b"secret image", "image/jpeg")},
+            ops.start_processing(s, v.id, files, {"FRONT": (b"secret image", "image/jpeg")},
                                  country="LT", document_type=None, platform="API")
             raise RuntimeError("crash before commit")
     with sessions() as s:
@@ -84,7 +86,7 @@ def test_images_are_encrypted_at_rest(sessions, settings, files):
     partner_id, vid, token = make_token(sessions, settings)
     marker = b"PLAINTEXT-IMAGE-MARKER" * 10
     with sessions.begin() as s:
-        ops.start_processing(s, ops.usable_token(s, partner_id, token), files,
+        ops.start_processing(s, ops.usable_token(s, partner_id, token).id, files,
                              {"FRONT": (marker, "image/jpeg")}, country="LT", document_type=None,
                              platform="API")
     with sessions() as s:
@@ -110,7 +112,7 @@ def test_token_problems_are_named(sessions, settings, files):
 def test_expired_unused_tokens_become_expired_with_a_webhook(sessions, settings):
     _, vid, token = make_token(sessions, settings, expiryTime=1)
     with sessions.begin() as s:
-        hooks = ops.expire_unused_tokens(s, utcnow() + dt.timedelta(seconds=5))
+        hooks = expiry.expire_unused_tokens(s, utcnow() + dt.timedelta(seconds=5))
     assert len(hooks) == 1
     with sessions() as s:
         v = s.get(Verification, vid)
@@ -119,13 +121,13 @@ def test_expired_unused_tokens_become_expired_with_a_webhook(sessions, settings)
         assert delivery.event == "expired" and delivery.payload["status"]["overall"] == "EXPIRED"
         assert delivery.payload["final"] is True
     with sessions.begin() as s:
-        assert ops.expire_unused_tokens(s, utcnow() + dt.timedelta(seconds=5)) == []
+        assert expiry.expire_unused_tokens(s, utcnow() + dt.timedelta(seconds=5)) == []
 
 
 def test_delete_erases_personal_data_and_files(sessions, settings, files):
     partner_id, vid, token = make_token(sessions, settings, firstName="Anna")
     with sessions.begin() as s:
-        ops.start_processing(s, ops.usable_token(s, partner_id, token), files,
+        ops.start_processing(s, ops.usable_token(s, partner_id, token).id, files,
                              {"FRONT": (b"img", "image/jpeg")}, country="LT", document_type=None,
                              platform="API")
     with sessions.begin() as s:

@@ -44,7 +44,7 @@ def version_of(html: str) -> int:
 @pytest.fixture(scope="session")
 def app_client() -> Iterator[TestClient]:
     """One app for the in-process tests (its lifespan migrates the test database)."""
-    from openidv.api.app import create_app
+    from openidv.app import create_app
 
     with TestClient(create_app(embedded_worker=False)) as client:
         yield client
@@ -68,7 +68,7 @@ def make_partner():  # noqa: ANN201
     from openidv.config import get_settings
     from openidv.store.db import session_scope
     from openidv.store.models import Partner
-    from openidv.store.verifications import create_partner
+    from openidv.store.partners import create_partner
 
     from sqlalchemy import select
 
@@ -119,7 +119,7 @@ def make_verification():  # noqa: ANN201
             v = token.verification
             images = {"FRONT": (jpeg_bytes(320, 200, (200, 180, 160)), "image/jpeg"),
                       "FACE": (jpeg_bytes(200, 240, (90, 80, 70)), "image/jpeg")}
-            assert start_processing(session, v, make_file_store(get_settings()), images,
+            assert start_processing(session, v.id, make_file_store(get_settings()), images,
                                     country="LT", document_type="PASSPORT", platform="API")
             now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
             defaults = {"status": status, "auto_document": "DOC_VALIDATED", "auto_face": "FACE_UNCERTAIN",
@@ -144,7 +144,7 @@ def login(client: TestClient | httpx.Client, email: str, password: str) -> httpx
 @pytest.fixture()
 def console_for(app_client: TestClient):  # noqa: ANN201
     """A logged-in TestClient (own cookie jar) for a reviewer."""
-    from openidv.web import console
+    from openidv.web.console import auth as console
 
     clients: list[TestClient] = []
 

@@ -3,7 +3,7 @@
 
     python -m tests.web.console_screenshots docs/
 
-Everything shown is generated: a synthetic passport (openidv.pipeline.synthetic, needs
+Everything shown is generated: a synthetic passport (tests.support.synthetic, needs
 Debian's fonts-ocr-b), a drawn "selfie" and plain JPEGs for the rest of the queue; no
 real person's image ends up in the documentation. Needs `pip install playwright` and
 Debian's chromium.
@@ -45,7 +45,7 @@ def _submit(service: Service, partner: Partner, token_fields: dict, images: dict
 
 
 def _synthetic_passport() -> tuple[bytes, dict]:
-    from openidv.pipeline.synthetic import make_document
+    from tests.support.synthetic import make_document
 
     image, truth = make_document("TD3", seed=7, surname="EXAMPLE", given_names="ANNA MARIA")
     return _jpeg(image[:, :, ::-1]), {"surname": truth.fields.surname, "issuer": truth.fields.issuing_code}

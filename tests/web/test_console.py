@@ -99,9 +99,9 @@ def test_login_without_csrf_token_is_refused(app_client, make_reviewer):
 
 
 def test_repeated_failures_lock_the_account(app_client, make_reviewer, monkeypatch):
-    from openidv.web import console
+    from openidv.web.console import auth
 
-    monkeypatch.setattr(console, "LOGIN_FAILURE_DELAY_SECONDS", 0)
+    monkeypatch.setattr(auth, "LOGIN_FAILURE_DELAY_SECONDS", 0)
     email, password = make_reviewer(None)
     client = TestClient(app_client.app)
     for _ in range(5):
@@ -279,7 +279,7 @@ def test_views_and_changes_are_audited_and_shown(app_client, make_partner, make_
 
 
 def test_page_shows_mrz_check_digits_and_mismatches(app_client, make_partner, make_reviewer, make_verification, console_for):
-    from openidv.pipeline.mrz import encode_mrz
+    from tests.support.synthetic import encode_mrz
 
     lines = encode_mrz("TD3", document_code="P", issuing_code="LTU", surname="SMITH", given_names="JOHN",
                        document_number="AB1234567", nationality_code="LTU", date_of_birth=dt.date(1990, 12, 31),
@@ -367,7 +367,7 @@ def test_dashboard_counts_and_median(app_client, make_partner, make_reviewer, ma
 
 
 def test_review_queries_directly():
-    from openidv.store.reviews import compare_fields, mrz_lines, validate_review, ReviewInvalid
+    from openidv.services.review import compare_fields, mrz_lines, validate_review, ReviewInvalid
 
     assert mrz_lines("A" * 90) == ["A" * 30] * 3 and mrz_lines("B" * 88) == ["B" * 44] * 2
     with pytest.raises(ReviewInvalid):

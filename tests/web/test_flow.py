@@ -343,7 +343,10 @@ def test_upload_submission_reaches_a_final_status_and_the_webhook(service, partn
 
 
 def test_content_security_policy_follows_the_partner_setting():
-    from openidv.web.flow import content_security_policy, frame_ancestors
+    from openidv.web.security import PagePolicy, frame_ancestors
+
+    def content_security_policy(ancestors: str) -> str:
+        return PagePolicy(frame_ancestors=ancestors, media=True).headers()["Content-Security-Policy"]
 
     assert frame_ancestors(None) == "'self'"
     assert frame_ancestors("https://shop.example https://*.shop.example:8443") == \

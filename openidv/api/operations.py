@@ -1,0 +1,36 @@
+"""Operational endpoints: readiness for load balancers and Prometheus metrics."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+
+from openidv.api.deps import runtime
+from openidv.api.errors import ErrorBody
+from openidv.core.errors import Forbidden, Unauthorized
+from openidv.metrics import render_metrics
+
+router = APIRouter()
+
+
+@router.get("/healthz", summary="Readiness")
+async def healthz(request: Request) -> JSONResponse:
+    if not request.app.state.ready:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/metrics", summary="Prometheus metrics (Bearer $OPENIDV_METRICS_TOKEN)",
+            responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+async def metrics(request: Request) -> Response:
+    expected = runtime(request).settings.metrics_token
+    if not expected:
+        raise Forbidden("Metrics are disabled: set OPENIDV_METRICS_TOKEN")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized("Invalid or missing metrics token", scheme='Bearer realm="metrics"')
+    body, content_type = await run_in_threadpool(render_metrics)
+    return Response(body, media_type=content_type)

@@ -1,0 +1,71 @@
+"""Building the ASGI application: the partner API, the hosted flow and the console over one
+runtime (settings, model engines, job queue), with the embedded worker in the same process
+unless the deployment runs workers apart."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Optional
+
+from fastapi import FastAPI
+
+from openidv import __version__
+from openidv.api import files_route, operations, partner
+from openidv.api.auth import PartnerCache, RateLimiter
+from openidv.api.errors import install_error_handlers
+from openidv.config import Settings, get_settings
+from openidv.http.middleware import RequestContextMiddleware
+from openidv.jobs.tasks import WorkQueue
+from openidv.jobs.worker import start_embedded_worker
+from openidv.pipeline.engines import Engines
+from openidv.services.flow import FlowHandles
+from openidv.services.runtime import Runtime
+from openidv.store.db import migrate
+from openidv.web import console, flow
+
+log = logging.getLogger("openidv.api")
+
+
+def create_app(*, embedded_worker: bool = False, run_migrations: bool = True,
+               settings: Optional[Settings] = None) -> FastAPI:
+    settings = settings or get_settings()
+    engines = Engines()
+    queue = WorkQueue(settings, engines)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if run_migrations:
+            migrate(settings)
+        stop_worker = None
+        if embedded_worker:
+            stop_worker = start_embedded_worker(queue, settings.worker_concurrency)
+        else:
+            engines.load_in_background(validation_only=True)  # photo validation's models
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            if stop_worker is not None:
+                stop_worker()
+
+    app = FastAPI(
+        title="openidv",
+        version=__version__,
+        description="Self-hostable identity verification, compatible with the iDenfy v2 API.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.ready = False
+    app.state.runtime = Runtime(settings, engines, queue)
+    app.state.partner_cache = PartnerCache()
+    app.state.rate_limiter = RateLimiter(settings)
+    app.state.flow_handles = FlowHandles(settings)
+    for module in (partner, files_route, operations):
+        app.include_router(module.router)
+    console.install(app)
+    flow.install(app)
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,154 @@
+"""Taking a verification in: creating its token, and accepting the images handed in for it
+(from ``/process`` or the hosted flow) — checked, decoded, validated, stored with the token
+used in one transaction, and queued."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from openidv.config import Settings
+from openidv.core.errors import BadValue, MissingValue, TokenNotValid
+from openidv.core.steps import required_steps, unknown_steps
+from openidv.core.token import DEFAULT_EXPIRY_SECONDS, DEFAULT_LOCALE, DEFAULT_SESSION_SECONDS, TokenOptions
+from openidv.core.vocab import DOCUMENT_TYPES, TokenType
+from openidv.pipeline.engines import Engines
+from openidv.services.partners import PartnerContext
+from openidv.services.queue import JobQueue
+from openidv.services.uploads import UploadedImage, decode_upload, validate_photos
+from openidv.store.db import session_scope
+from openidv.store.files import make_file_store
+from openidv.store.models import Partner, Verification
+from openidv.store.verifications import TokenProblem, create_verification, start_processing, usable_token
+
+log = logging.getLogger("openidv.intake")
+
+
+# ------------------------------------------------------------------ tokens
+
+
+@dataclass(frozen=True)
+class CreatedToken:
+    auth_token: str
+    scan_ref: str
+    digit_string: Optional[str]
+    echo: dict[str, Any]  # the request with every default filled in, as stored
+
+
+def token_defaults(request: dict[str, Any], partner: PartnerContext) -> dict[str, Any]:
+    """A validated token request with the defaults filled in (what /token echoes and stores)."""
+    echo = dict(request)
+    echo["documents"] = request.get("documents") or list(DOCUMENT_TYPES)
+    echo["tokenType"] = request.get("tokenType") or TokenType.IDENTIFICATION
+    echo["expiryTime"] = request["expiryTime"] if request.get("expiryTime") is not None else DEFAULT_EXPIRY_SECONDS
+    echo["sessionLength"] = request["sessionLength"] if request.get("sessionLength") is not None else DEFAULT_SESSION_SECONDS
+    echo["showInstructions"] = request["showInstructions"] if request.get("showInstructions") is not None else True
+    echo["successUrl"] = request.get("successUrl") or partner.success_url
+    echo["errorUrl"] = request.get("errorUrl") or partner.error_url
+    echo["unverifiedUrl"] = request.get("unverifiedUrl") or partner.unverified_url
+    echo["callbackUrl"] = request.get("callbackUrl") or partner.callback_url
+    echo["locale"] = request.get("locale") or DEFAULT_LOCALE
+    echo["generateDigitString"] = bool(request.get("generateDigitString"))
+    if request.get("additionalSteps") == {"ALL": {"ALL": {}}}:
+        echo["additionalSteps"] = None  # iDenfy: this form switches the steps off
+    return echo
+
+
+def create_token(partner: PartnerContext, request: dict[str, Any]) -> CreatedToken:
+    echo = token_defaults(request, partner)
+    with session_scope() as session:
+        new = create_verification(session, session.get(Partner, partner.id), echo, echo["generateDigitString"])
+        return CreatedToken(new.auth_token, new.verification.scan_ref, new.digit_string, echo)
+
+
+# ------------------------------------------------------------------ images
+
+
+@dataclass(frozen=True)
+class TokenSnapshot:
+    """A usable token's verification as read once, before the images are decoded."""
+
+    verification_id: int
+    partner_id: int
+    options: TokenOptions
+
+
+def snapshot(verification: Verification) -> TokenSnapshot:
+    return TokenSnapshot(verification.id, verification.partner_id, TokenOptions.from_stored(verification.token_request))
+
+
+def find_usable_token(partner_id: int, auth_token: str) -> TokenSnapshot:
+    """The verification behind a partner's token, if it can be used now; else TokenNotValid."""
+    with session_scope() as session:
+        try:
+            return snapshot(usable_token(session, partner_id, auth_token))
+        except TokenProblem as exc:
+            raise TokenNotValid(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class ImageSubmission:
+    """Images handed in for a token: base64 per step, and what they show."""
+
+    country: str
+    document_type: Optional[str]
+    images: dict[str, str]
+    platform: str
+    skip_analysis: bool = False
+
+
+def check_steps(token: TokenOptions, submission: ImageSubmission) -> None:
+    """The submission's document type and image steps are what this token allows and needs."""
+    document_type = submission.document_type
+    if document_type and document_type not in token.documents:
+        raise BadValue(f"Bad value for field 'documentType': {document_type} is not allowed by this token")
+    for step in unknown_steps(set(submission.images), token.additional_steps, submission.country, document_type):
+        raise BadValue(f"Bad value for field 'images.{step}': not an image step of this token", step=step)
+    for step in required_steps(token.token_type, document_type):
+        if step not in submission.images:
+            raise MissingValue(f"No image provided for step '{step}'", step=step)
+
+
+def decode_submission(submission: ImageSubmission, partner: PartnerContext,
+                      settings: Settings) -> dict[str, UploadedImage]:
+    max_bytes = partner.max_image_bytes or settings.max_image_bytes
+    return {step: decode_upload(step, value, max_bytes=max_bytes, max_megapixels=settings.max_megapixels)
+            for step, value in submission.images.items()}
+
+
+def accept_images(
+    token: TokenSnapshot,
+    submission: ImageSubmission,
+    partner: PartnerContext,
+    *,
+    engines: Engines,
+    queue: JobQueue,
+    settings: Settings,
+) -> int:
+    """Check, decode and validate the images, store them with the token used, queue the job.
+
+    Raises the API's errors (TokenNotValid, MissingValue, PhotoNotAccepted...) exactly as
+    /process answers them; returns the verification id once the job is queued. Runs in a
+    worker thread (decoding and validation take a while).
+    """
+    check_steps(token.options, submission)
+    uploads = decode_submission(submission, partner, settings)
+    if partner.photo_validation and not submission.skip_analysis:
+        validate_photos(engines, uploads)
+    _store_and_use_token(token, uploads, submission, settings)
+    try:
+        queue.submit_verification(token.verification_id)
+    except Exception:  # noqa: BLE001 - committed already: the periodic sweep re-queues it
+        log.exception("enqueue failed for verification %s", token.verification_id)
+    return token.verification_id
+
+
+def _store_and_use_token(token: TokenSnapshot, uploads: dict[str, UploadedImage], submission: ImageSubmission,
+                         settings: Settings) -> None:
+    files = make_file_store(settings)
+    images = {u.step: (u.data, u.content_type) for u in uploads.values()}
+    with session_scope() as session:
+        if not start_processing(session, token.verification_id, files, images, country=submission.country,
+                                document_type=submission.document_type, platform=submission.platform):
+            raise TokenNotValid("Token has already been used")

@@ -1,0 +1,269 @@
+"""The review console's reads: the queue, search and dashboard figures, each scoped to what
+the reviewer may see.
+
+Tenant isolation lives here, in one place: every query that returns verifications goes
+through `_scoped`, which limits a partner's reviewer to that partner's rows (an operator,
+a reviewer without partner, sees all)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import String, Select, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from openidv.core.vocab import DECIDED_STATUSES, STATUSES, Status
+from openidv.store.models import Partner, Reviewer, Verification, WebhookDelivery, utcnow
+
+
+QUEUE_LIMIT = 200
+SEARCH_LIMIT = 200
+# Name search matches inside JSON columns; the SQL pre-filter is coarse, so rows are
+# confirmed in Python and at most this many candidates are looked at.
+SEARCH_SCAN_LIMIT = 2000
+
+
+def _scoped(stmt: Select, reviewer: Reviewer) -> Select:
+    if reviewer.partner_id is None:
+        return stmt
+    return stmt.where(Verification.partner_id == reviewer.partner_id)
+
+
+def verification_for(session: Session, reviewer: Reviewer, scan_ref: str) -> Optional[Verification]:
+    """A verification the reviewer may see; another partner's is as absent as a missing one."""
+    return session.scalar(_scoped(select(Verification).where(Verification.scan_ref == scan_ref), reviewer))
+
+
+def partner_names(session: Session, reviewer: Reviewer) -> dict[int, str]:
+    stmt = select(Partner.id, Partner.name)
+    if reviewer.partner_id is not None:
+        stmt = stmt.where(Partner.id == reviewer.partner_id)
+    return {pid: name for pid, name in session.execute(stmt)}
+
+
+def webhook_deliveries(session: Session, verification_id: int) -> list[WebhookDelivery]:
+    return list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.verification_id == verification_id)
+            .order_by(WebhookDelivery.id)
+        )
+    )
+
+
+def _waiting_since():  # noqa: ANN202 - a SQL expression
+    # When the automatic decision was made; older rows may lack finish_time.
+    return func.coalesce(Verification.finish_time, Verification.start_time, Verification.created_at)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[Verification]
+    total: int
+    by_partner: dict[str, int]
+    oldest: Optional[dt.datetime]
+
+
+def review_queue(session: Session, reviewer: Reviewer, limit: int = QUEUE_LIMIT) -> QueuePage:
+    """REVIEWING verifications, the longest waiting first."""
+    base = select(Verification).where(Verification.status == Status.REVIEWING)
+    items = list(
+        session.scalars(_scoped(base, reviewer).order_by(_waiting_since().asc(), Verification.id.asc()).limit(limit))
+    )
+    counts = _scoped(
+        select(Verification.partner_id, func.count(Verification.id)).where(Verification.status == Status.REVIEWING),
+        reviewer,
+    ).group_by(Verification.partner_id)
+    names = partner_names(session, reviewer)
+    by_partner = {names.get(pid, f"#{pid}"): int(n) for pid, n in session.execute(counts)}
+    oldest = session.scalar(_scoped(select(func.min(_waiting_since())).where(Verification.status == Status.REVIEWING), reviewer))
+    return QueuePage(items, sum(by_partner.values()), by_partner, oldest)
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    scan_ref: str = ""
+    client_id: str = ""
+    name: str = ""
+    document_number: str = ""
+    status: str = ""
+    date_from: Optional[dt.date] = None
+    date_to: Optional[dt.date] = None
+
+    def is_empty(self) -> bool:
+        return not any((self.scan_ref, self.client_id, self.name, self.document_number, self.status,
+                        self.date_from, self.date_to))
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def normalise_document_number(text: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
+_NAME_KEYS_REQUEST = ("firstName", "lastName")
+_NAME_KEYS_DATA = ("doc_name", "doc_surname", "mrz_name", "mrz_surname")
+_NAME_KEYS_MANUAL = ("manual_name", "manual_surname")
+
+
+def _names_of(v: Verification) -> list[str]:
+    values = [(v.token_request or {}).get(k) for k in _NAME_KEYS_REQUEST]
+    values += [(v.document_data or {}).get(k) for k in _NAME_KEYS_DATA]
+    values += [(v.manual_data or {}).get(k) for k in _NAME_KEYS_MANUAL]
+    return [str(x) for x in values if x]
+
+
+def name_matches(v: Verification, query: str) -> bool:
+    """Every word of the query appears in one of the names (given, printed, MRZ, corrected)."""
+    names = " ".join(_names_of(v)).upper().replace("<", " ")
+    return all(word in names for word in query.upper().split())
+
+
+def _document_numbers_of(v: Verification) -> list[str]:
+    values = [v.document_number_key, (v.token_request or {}).get("documentNumber")]
+    values += [(v.document_data or {}).get(k) for k in ("doc_document_number", "mrz_document_number")]
+    values.append((v.manual_data or {}).get("manual_document_number"))
+    return [normalise_document_number(str(x)) for x in values if x]
+
+
+def search_verifications(
+    session: Session, reviewer: Reviewer, filters: SearchFilters, limit: int = SEARCH_LIMIT
+) -> list[Verification]:
+    """Newest first. Exact fields filter in SQL; name and document number are pre-filtered
+    on the JSON text in SQL and confirmed on the values in Python (JSON layout differs
+    between SQLite and PostgreSQL, so no JSON operators)."""
+    stmt = _scoped(select(Verification), reviewer)
+    if filters.scan_ref:
+        stmt = stmt.where(Verification.scan_ref == filters.scan_ref.strip())
+    if filters.client_id:
+        stmt = stmt.where(Verification.client_id == filters.client_id.strip())
+    if filters.status:
+        stmt = stmt.where(Verification.status == filters.status)
+    if filters.date_from:
+        stmt = stmt.where(Verification.created_at >= dt.datetime.combine(filters.date_from, dt.time.min))
+    if filters.date_to:
+        stmt = stmt.where(Verification.created_at < dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min))
+    words = filters.name.upper().split()
+    for word in words:
+        pattern = _like(word)
+        stmt = stmt.where(
+            or_(
+                func.upper(cast(Verification.token_request, String)).like(pattern, escape="\\"),
+                func.upper(cast(Verification.document_data, String)).like(pattern, escape="\\"),
+                func.upper(cast(Verification.manual_data, String)).like(pattern, escape="\\"),
+            )
+        )
+    number = normalise_document_number(filters.document_number)
+    if filters.document_number and not number:
+        return []
+    if number:
+        pattern = _like(number[:4])
+        stmt = stmt.where(
+            or_(
+                Verification.document_number_key == number,
+                func.upper(cast(Verification.token_request, String)).like(pattern, escape="\\"),
+                func.upper(cast(Verification.document_data, String)).like(pattern, escape="\\"),
+                func.upper(cast(Verification.manual_data, String)).like(pattern, escape="\\"),
+            )
+        )
+    stmt = stmt.order_by(Verification.created_at.desc(), Verification.id.desc())
+    needs_python = bool(words or number)
+    rows = session.scalars(stmt.limit(SEARCH_SCAN_LIMIT if needs_python else limit))
+    found: list[Verification] = []
+    for v in rows:
+        if words and not name_matches(v, filters.name):
+            continue
+        if number and number not in _document_numbers_of(v):
+            continue
+        found.append(v)
+        if len(found) >= limit:
+            break
+    return found
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: dt.date
+    created: int
+    decided: int
+    median_seconds: Optional[float]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    per_status: dict[str, int]
+    per_day: list[DayCount]
+    median_decision_seconds: Optional[float]
+    median_review_seconds: Optional[float]
+    decided_in_window: int
+    days: int
+
+
+def _decision_time(start: Optional[dt.datetime], finish: Optional[dt.datetime],
+                   review: Optional[dt.datetime]) -> Optional[float]:
+    """Seconds from start to the final decision (the review when there was one)."""
+    end = review or finish
+    if start is None or end is None or end < start:
+        return None
+    return (end - start).total_seconds()
+
+
+def dashboard(session: Session, reviewer: Reviewer, days: int = 14, today: Optional[dt.date] = None) -> Dashboard:
+    """Counts per status (all time), created/decided per day and median time to decision
+    over the last `days` days."""
+    today = today or utcnow().date()
+    first_day = today - dt.timedelta(days=days - 1)
+    since = dt.datetime.combine(first_day, dt.time.min)
+    status_rows = session.execute(
+        _scoped(select(Verification.status, func.count(Verification.id)), reviewer).group_by(Verification.status)
+    )
+    per_status = {s: 0 for s in STATUSES}
+    for status, count in status_rows:
+        per_status[status] = int(count)
+    rows = session.execute(
+        _scoped(
+            select(Verification.created_at, Verification.start_time, Verification.finish_time,
+                   Verification.review_time, Verification.status),
+            reviewer,
+        ).where(or_(Verification.created_at >= since, Verification.finish_time >= since,
+                    Verification.review_time >= since))
+    ).all()
+    created = {first_day + dt.timedelta(days=i): 0 for i in range(days)}
+    decided = dict.fromkeys(created, 0)
+    durations: list[float] = []
+    per_day_durations: dict[dt.date, list[float]] = {d: [] for d in created}
+    review_waits: list[float] = []
+    for created_at, start, finish, review, status in rows:
+        if created_at and created_at.date() in created:
+            created[created_at.date()] += 1
+        if status not in DECIDED_STATUSES:
+            continue  # still waiting (REVIEWING), never used (EXPIRED) or erased (DELETED)
+        end = review or finish
+        if end and end.date() in decided:
+            decided[end.date()] += 1
+            took = _decision_time(start, finish, review)
+            if took is not None:
+                durations.append(took)
+                per_day_durations[end.date()].append(took)
+            if review and finish and review >= finish:
+                review_waits.append((review - finish).total_seconds())
+    per_day = [
+        DayCount(d, created[d], decided[d],
+                 statistics.median(per_day_durations[d]) if per_day_durations[d] else None)
+        for d in created
+    ]
+    return Dashboard(
+        per_status=per_status,
+        per_day=per_day,
+        median_decision_seconds=statistics.median(durations) if durations else None,
+        median_review_seconds=statistics.median(review_waits) if review_waits else None,
+        decided_in_window=len(durations),
+        days=days,
+    )

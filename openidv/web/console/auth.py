@@ -1,0 +1,233 @@
+"""Console sign-in: sessions, CSRF, login and logout, and the ``current_user`` dependency.
+
+* The session is a cookie signed with a key derived from the data key (every API process of
+  a deployment shares it), HttpOnly, SameSite=Strict, Secure behind https; it carries a
+  fingerprint of the reviewer's password hash, so a new password ends old sessions.
+* Every POST form carries a CSRF token compared in constant time (the login form uses a
+  signed double-submit cookie, later forms the token inside the session).
+* Login failures are counted per e-mail in the audit log (shared by all processes), a
+  failure costs a delay, and an unknown e-mail costs the same argon2 verification.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import APIRouter, Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from openidv.config import Settings
+from openidv.core.errors import ApiError
+from openidv.http.body import read_form as read_form_body
+from openidv.store.audit import audit
+from openidv.store.crypto import derive_key
+from openidv.store.db import session_scope
+from openidv.store.models import Reviewer
+from openidv.store.reviewers import login_locked, reviewer_by_email
+from openidv.web.console.errors import ConsoleError, LoginRequired
+from openidv.web.templating import render
+
+PREFIX = "/console"
+SESSION_COOKIE = "openidv_console"
+LOGIN_COOKIE = "openidv_console_login"
+SESSION_MAX_AGE = 8 * 3600  # a working day; then log in again
+LOGIN_FORM_MAX_AGE = 3600
+# A failed login costs this long, so guessing is slow even below the lockout count.
+LOGIN_FAILURE_DELAY_SECONDS = 1.0
+MAX_FORM_BYTES = 64 * 1024  # the review form is a few hundred bytes
+
+_PASSWORDS = PasswordHasher()
+# Verified when the e-mail is unknown, so both cases take one argon2 verification.
+_DUMMY_PASSWORD_HASH = _PASSWORDS.hash(secrets.token_urlsafe(16))
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    """The signed-in reviewer; ``partner_id`` None is an operator (sees every partner)."""
+
+    reviewer_id: int
+    email: str
+    partner_id: Optional[int]
+    csrf: str
+
+    @property
+    def id(self) -> int:
+        return self.reviewer_id
+
+    @property
+    def role(self) -> str:
+        return "operator" if self.partner_id is None else "reviewer"
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.runtime.settings
+
+
+@functools.lru_cache(maxsize=4)
+def _signer_for(key: bytes) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(derive_key(key, "openidv console sessions v1"), salt="openidv-console")
+
+
+def _signer(request: Request) -> URLSafeTimedSerializer:
+    return _signer_for(_settings(request).data_keys()[0])
+
+
+def _password_fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def _secure_cookies(request: Request) -> bool:
+    return request.url.scheme == "https" or _settings(request).base_url().startswith("https://")
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, path=PREFIX, httponly=True,
+                        samesite="strict", secure=_secure_cookies(request))
+
+
+def session_user(request: Request) -> Optional[ConsoleUser]:
+    """The logged-in reviewer, re-read from the database (a deleted reviewer is logged out)."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _signer(request).loads(raw, max_age=SESSION_MAX_AGE)
+        reviewer_id, csrf, fingerprint = int(data["r"]), str(data["c"]), str(data["h"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    with session_scope() as session:
+        reviewer = session.get(Reviewer, reviewer_id)
+        if reviewer is None or not hmac.compare_digest(_password_fingerprint(reviewer.password_hash), fingerprint):
+            return None
+        return ConsoleUser(reviewer.id, reviewer.email, reviewer.partner_id, csrf)
+
+
+def current_user(request: Request) -> ConsoleUser:
+    """FastAPI dependency of every console page: the signed-in reviewer, or to the login page."""
+    user = session_user(request)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+async def read_form(request: Request) -> FormData:
+    """The url-encoded body of a console form, bounded in size and time."""
+    try:
+        pairs = await read_form_body(request, MAX_FORM_BYTES, _settings(request).body_timeout_seconds, max_fields=100)
+    except ApiError as error:
+        raise ConsoleError(error.status_code if error.status_code >= 400 else 400, "Form not accepted",
+                           error.message) from None
+    return FormData(pairs)
+
+
+def check_csrf(expected: str, form: FormData) -> None:
+    given = str(form.get("csrf") or "")
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ConsoleError(403, "Form expired", "The form was not accepted (missing or stale security "
+                           "token). Go back, reload the page and try again.")
+
+
+# ----------------------------------------------------------------------------- login
+
+
+@router.get("")
+@router.get("/")
+def console_home(request: Request) -> Response:
+    target = "/queue" if session_user(request) else "/login"
+    return RedirectResponse(PREFIX + target, status_code=303)
+
+
+def _login_page(request: Request, error: str = "", email: str = "", status_code: int = 200) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = render("console/login.html", {"prefix": PREFIX, "csrf": token, "error": error, "email": email,
+                                              "user": None}, status_code=status_code)
+    _set_cookie(response, request, LOGIN_COOKIE, _signer(request).dumps({"l": token}), LOGIN_FORM_MAX_AGE)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    if session_user(request):
+        return RedirectResponse(PREFIX + "/queue", status_code=303)
+    return _login_page(request)
+
+
+def _login_cookie_token(request: Request) -> str:
+    try:
+        return str(_signer(request).loads(request.cookies.get(LOGIN_COOKIE, ""), max_age=LOGIN_FORM_MAX_AGE)["l"])
+    except (BadSignature, KeyError, TypeError):
+        return ""
+
+
+def _password_ok(password: str, stored_hash: str) -> bool:
+    try:
+        return _PASSWORDS.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    reviewer: Optional[ConsoleUser]
+    password_hash: str
+    locked: bool
+
+
+def _attempt_login(email: str, password: str, client: str) -> LoginResult:
+    with session_scope() as session:
+        locked = login_locked(session, email)
+        reviewer = reviewer_by_email(session, email)
+        # Always one argon2 verification, whether or not the e-mail exists or is locked.
+        ok = _password_ok(password, reviewer.password_hash if reviewer else _DUMMY_PASSWORD_HASH)
+        if ok and reviewer is not None and not locked:
+            audit(session, reviewer.email, "login", None, {"client": client})
+            return LoginResult(ConsoleUser(reviewer.id, reviewer.email, reviewer.partner_id, ""),
+                               reviewer.password_hash, False)
+        audit(session, email or "(empty)", "login_failed", None, {"client": client, "locked": locked})
+    # Slow down guessing (the wait happens outside the transaction).
+    time.sleep(LOGIN_FAILURE_DELAY_SECONDS)
+    return LoginResult(None, "", locked)
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    form = await read_form(request)
+    email = str(form.get("email") or "").strip().lower()[:254]
+    password = str(form.get("password") or "")[:1024]
+    check_csrf(_login_cookie_token(request), form)
+    client = request.client.host if request.client else "-"
+    result = await run_in_threadpool(_attempt_login, email, password, client)
+    if result.reviewer is None:
+        message = ("Too many failed attempts for this account; wait 15 minutes and try again."
+                   if result.locked else "Wrong e-mail or password.")
+        return _login_page(request, message, email, status_code=429 if result.locked else 401)
+    session_data = {"r": result.reviewer.reviewer_id, "c": secrets.token_urlsafe(32),
+                    "h": _password_fingerprint(result.password_hash)}
+    response = RedirectResponse(PREFIX + "/queue", status_code=303)
+    _set_cookie(response, request, SESSION_COOKIE, _signer(request).dumps(session_data), SESSION_MAX_AGE)
+    response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    user = current_user(request)
+    check_csrf(user.csrf, await read_form(request))
+    with session_scope() as session:
+        audit(session, user.email, "logout")
+    response = RedirectResponse(PREFIX + "/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+    return response
