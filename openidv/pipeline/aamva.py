@@ -20,6 +20,7 @@ FILE_TYPES = ("ANSI ", "AAMVA")  # "AAMVA" was written by some issuers of versio
 NO_DATA = frozenset({"NONE", "UNAVL", "UNAVAIL", "UNAVAILABLE", "N/A"})
 NAME_SUFFIXES = frozenset({"JR", "SR", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX",
                            "1ST", "2ND", "3RD", "4TH", "5TH", "6TH", "7TH", "8TH", "9TH"})
+_ASCII_DIGITS = re.compile(r"[0-9]+")  # str.isdigit() also takes "¹" and other scripts' digits
 _ELEMENT_ID = re.compile(r"[A-Z]{3}")
 _SUBFILE_TYPE = re.compile(r"[A-Z]{2}")
 _PRINTABLE = re.compile(r"[\x20-\x7e\xa0-\xff]*")
@@ -120,7 +121,7 @@ class _Header:
 
 def _digits(text: str, start: int, count: int, what: str) -> int:
     chunk = text[start:start + count]
-    if len(chunk) != count or not chunk.isdigit():
+    if len(chunk) != count or not _ASCII_DIGITS.fullmatch(chunk):
         raise AamvaError(AamvaRefusal.NOT_AAMVA, f"header {what} {chunk!r} is not {count} digits")
     return int(chunk)
 
@@ -265,7 +266,7 @@ def _names(elements: Mapping[str, str], version: int, unparsed: list[UnparsedEle
 
 def _date(value: str, us_order: bool) -> Optional[dt.date]:
     digits = value.strip()
-    if len(digits) != 8 or not digits.isdigit():
+    if not _ASCII_DIGITS.fullmatch(digits) or len(digits) != 8:
         return None
     year, month, day = (digits[4:], digits[:2], digits[2:4]) if us_order else (digits[:4], digits[4:6], digits[6:])
     try:

@@ -69,6 +69,7 @@ def test_version_8_id_card_without_middle_name():
     assert data.date_of_birth == dt.date(1990, 11, 30)
     assert data.date_of_expiry == dt.date(2029, 3, 15)
     assert data.categories == ()  # vehicle classes belong to licences only
+    assert data.notes == ()
 
 
 def test_version_3_given_names_in_one_element_and_canadian_dates_year_first():
@@ -86,6 +87,7 @@ def test_version_3_given_names_in_one_element_and_canadian_dates_year_first():
     assert data.address.postal_code == "M5H 1A1"
     assert data.categories == ("G2",)
     assert data.jurisdiction_subfiles["ZO"] == {"ZOA": "1", "ZOB": "N"}
+    assert data.notes == ()  # read in the order the version declares, not by the fallback
 
 
 def test_version_2_dates_are_month_first():
@@ -115,6 +117,7 @@ def test_version_1_full_name_element_and_year_first_dates():
     assert data.sex is Sex.FEMALE
     assert data.categories == ("D",)
     assert data.address.postal_code == "23219"
+    assert data.notes == ()
 
 
 def test_version_1_separate_name_elements_and_suffix_in_full_name():

@@ -48,10 +48,17 @@ def test_rotated_photo_is_read_through_a_rectified_crop():
     result = read_pdf417(image)
     assert result is not None and result.text == payload
     assert result.variant.startswith(("rectified", "refined"))
-    # The quad is reported in the input image's pixels, around the symbol.
+    # The quad is in the input image's pixels: a plain warp of it holds the symbol.
     quad = np.float32(result.quad)
-    assert (quad >= -5).all() and (quad[:, 0] <= image.shape[1] + 5).all() and (quad[:, 1] <= image.shape[0] + 5).all()
-    assert cv2.contourArea(quad) > 0.03 * image.shape[0] * image.shape[1]
+    centre = quad.mean(axis=0)
+    grown = centre + (quad - centre) * 1.15
+    width = int(np.linalg.norm(quad[1] - quad[0]) * 1200 / max(1.0, np.linalg.norm(quad[1] - quad[0])))
+    height = int(width * np.linalg.norm(quad[3] - quad[0]) / np.linalg.norm(quad[1] - quad[0]))
+    target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    warped = cv2.warpPerspective(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY),
+                                 cv2.getPerspectiveTransform(grown, target), (width, height))
+    again = zxingcpp.read_barcodes(warped, formats=zxingcpp.BarcodeFormat.PDF417)
+    assert again and bytes(again[0].bytes).decode("latin-1") == payload
 
 
 @pytest.mark.slow
@@ -70,9 +77,9 @@ def test_photographed_variants_are_read_and_never_misread():
 def test_card_front_without_barcode_is_not_found_quickly():
     rng = random.Random("test-front")
     image = photograph(card_front(random_holder(rng), rng=rng), "perspective", rng)
-    started = time.process_time()
+    started = time.thread_time()
     assert read_pdf417(image) is None
-    assert time.process_time() - started < 1.5
+    assert time.thread_time() - started < 0.5  # CPU seconds; about 0.03 when measured
 
 
 def test_real_passport_page_has_no_pdf417(test_data_dir):
@@ -97,10 +104,8 @@ def test_real_sample_card_symbol_is_read_and_its_non_standard_header_refused(tes
 
 
 def test_budget_zero_runs_only_the_plain_attempt():
-    _, _, image = generated("rotation", "test-rotation-1")
-    started = time.perf_counter()
+    _, _, image = generated("rotation", "test-rotation-1")  # read by a fallback (test above)
     assert read_pdf417(image, budget_s=0.0) is None
-    assert time.perf_counter() - started < 0.5
 
 
 def test_greyscale_input_is_accepted():
