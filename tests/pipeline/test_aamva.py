@@ -178,6 +178,13 @@ def test_garbage_is_refused_with_its_reason(payload, reason):
     assert refused.value.message
 
 
+def test_subfile_of_mostly_malformed_elements_is_refused():
+    payload = aamva_file("636000", 10, [("DL", ["dcsSAMPLE", "12345", "?? junk", "DAQT1", "DBB06061986"])])
+    with pytest.raises(AamvaError) as refused:
+        parse_aamva(payload)
+    assert refused.value.reason is AamvaRefusal.MALFORMED
+
+
 def test_full_name_without_delimiters_is_refused_not_guessed():
     payload = aamva_file("636000", 1, [("DL", ["DAQA1", "DAAJOHN Q PUBLIC", "DBB19700101"])])
     with pytest.raises(AamvaError) as refused:

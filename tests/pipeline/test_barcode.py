@@ -59,6 +59,10 @@ def test_rotated_photo_is_read_through_a_rectified_crop():
                                  cv2.getPerspectiveTransform(grown, target), (width, height))
     again = zxingcpp.read_barcodes(warped, formats=zxingcpp.BarcodeFormat.PDF417)
     assert again and bytes(again[0].bytes).decode("latin-1") == payload
+    # Inputs over 2000 px are read scaled down; the quad is still in the input's pixels.
+    enlarged = read_pdf417(cv2.resize(image, None, fx=2.5, fy=2.5, interpolation=cv2.INTER_CUBIC))
+    assert enlarged is not None and enlarged.text == payload
+    assert np.abs(np.float32(enlarged.quad) - 2.5 * quad).max() < 0.02 * image.shape[1] * 2.5
 
 
 @pytest.mark.slow
@@ -80,6 +84,23 @@ def test_card_front_without_barcode_is_not_found_quickly():
     started = time.thread_time()
     assert read_pdf417(image) is None
     assert time.thread_time() - started < 0.5  # CPU seconds; about 0.03 when measured
+
+
+def test_fallbacks_stay_few_where_zxing_sees_no_symbol(monkeypatch):
+    # On a front, the dense blocks are printed text: each gets the rectified, the refined
+    # and the sharpened crop, and no further variant once zxing has located nothing there.
+    from openidv.pipeline import barcode
+
+    calls = []
+    real = barcode.zxingcpp.read_barcodes
+    monkeypatch.setattr(barcode.zxingcpp, "read_barcodes", lambda *a, **k: calls.append(1) or real(*a, **k))
+    rng = random.Random("test-front-0")
+    image = photograph(card_front(random_holder(rng), rng=rng), "perspective", rng)
+    candidates = barcode._dense_blocks(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    assert len(candidates) == 3  # the portrait and printed lines
+    assert read_pdf417(image) is None
+    # 1 plain attempt, then 2 or 3 per candidate (the refined crop only where one is found).
+    assert 1 + 2 * len(candidates) <= len(calls) <= 1 + 3 * len(candidates)
 
 
 def test_real_passport_page_has_no_pdf417(test_data_dir):
