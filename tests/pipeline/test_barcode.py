@@ -41,6 +41,15 @@ def test_flat_card_back_is_read_and_parsed_end_to_end():
     assert 0.7 * image.shape[1] < max(xs) - min(xs) < 0.9 * image.shape[1]
 
 
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_180, cv2.ROTATE_90_COUNTERCLOCKWISE])
+def test_quarter_turns_are_read_by_the_plain_attempt(turn):
+    # zxing searches 90° and 270° itself (try_rotate) and reads PDF417 upside down, so
+    # quarter turns need no variant of their own.
+    _, payload, image = generated("flat", "test-flat-2")
+    result = read_pdf417(cv2.rotate(image, turn))
+    assert result is not None and result.text == payload and result.variant == "original"
+
+
 def test_rotated_photo_is_read_through_a_rectified_crop():
     # zxing alone does not decode this one: the symbol is turned ~130° and small.
     _, payload, image = generated("rotation", "test-rotation-1")
