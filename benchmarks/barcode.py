@@ -2,7 +2,7 @@
 backs under photographed-looking conditions, and false finds on images without the barcode.
 
     python benchmarks/barcode.py [--per-condition N] [--payloads-per-version N] [--seed S]
-                                 [--budget SECONDS] [--data DIR]
+                                 [--budget CPU_SECONDS] [--data DIR]
 
 Cards come from ``benchmarks/support/aamva_cards.py`` (written independently of the parser);
 the default seed differs from the ones the reader was tuned on (``1000-…``, ``test-…``).
@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 from collections import Counter
@@ -219,7 +218,7 @@ def main() -> int:
 
     by_condition, by_size = run_conditions(args.per_condition, args.seed, args.budget)
     print("| condition | images | read | misread | parsed valid | wrong parse | all fields right | "
-          "wall ms median / p95 | CPU ms median / p95 | not-found wall ms median | decoded by |")
+          "wall ms median / p95 | process CPU ms median / p95 | not-found wall ms median | decoded by |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     total = Tally()
     for name, tally in list(by_condition.items()) + [("**all**", None)]:

@@ -4,6 +4,8 @@ with its reason, and the comparison with another reading of the card."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Optional
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +13,6 @@ from hypothesis import strategies as st
 
 from openidv.pipeline.aamva import AamvaError, AamvaRefusal, DocumentType, Sex, parse_aamva
 from openidv.pipeline.aamva_crosscheck import aamva_mismatches
-from openidv.pipeline.results import VisualZoneData
 
 # Version 10 (2020), Virginia, written out in full: header with jurisdiction version 01 and two
 # subfiles (DL at byte 41, 266 long; ZV right after), dates MMDDCCYY.
@@ -213,9 +214,21 @@ def test_matching_reading_has_no_mismatch():
     assert aamva_mismatches(data, printed) == []
 
 
+@dataclass(frozen=True)
+class PrintedFields:
+    """Shaped like the pipeline's printed-text and MRZ readings (attributes, ISO dates)."""
+
+    surname: Optional[str] = None
+    given_names: Optional[str] = None
+    document_number: Optional[str] = None
+    date_of_birth: Optional[str] = None
+    date_of_expiry: Optional[str] = None
+    date_of_issue: Optional[str] = None
+
+
 def test_each_disagreeing_field_is_named():
     data = parse_aamva(VIRGINIA_V10)
-    printed = VisualZoneData(surname="SIMPLE", given_names="MIKE JOHN", document_number="T64235780",
+    printed = PrintedFields(surname="SIMPLE", given_names="MIKE JOHN", document_number="T64235780",
                              date_of_birth="1986-06-07", date_of_expiry="2024-12-10", date_of_issue="2019-06-06")
     assert aamva_mismatches(data, printed) == ["surname", "given_names", "date_of_birth", "document_number"]
 

@@ -138,10 +138,12 @@ def test_budget_zero_runs_only_the_plain_attempt():
     assert read_pdf417(image, budget_s=0.0) is None
 
 
-def test_greyscale_input_is_accepted():
+def test_greyscale_and_bgra_inputs_are_accepted():
     _, payload, image = generated("flat", "test-flat-1")
-    result = read_pdf417(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
-    assert result is not None and result.text == payload
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    for variant in (grey, grey[:, :, None], cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)):
+        result = read_pdf417(variant)
+        assert result is not None and result.text == payload
 
 
 @pytest.mark.parametrize("image", [
@@ -157,6 +159,6 @@ def test_wrong_inputs_are_rejected(image):
 
 def test_too_many_pixels_are_rejected_before_any_work():
     side = int(MAX_INPUT_PIXELS ** 0.5) + 1
-    image = np.broadcast_to(np.uint8(255), (side, side))  # no memory behind it
+    image = np.broadcast_to(np.uint8(255), (side, side, 3))  # no memory behind it
     with pytest.raises(BarcodeInputRejected):
         read_pdf417(image)
