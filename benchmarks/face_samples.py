@@ -30,6 +30,7 @@ class Condition:
     face_px: Optional[int] = None  # face box width in a NEWS_SIDE_PX square
     jpeg_quality: Optional[int] = None
     max_side: Optional[int] = None  # whole photo resampled to this long side first
+    blur_sigma: float = 0.0  # Gaussian blur (px of the test image) before the JPEG step: a soft selfie
     note: str = ""
 
 
@@ -40,6 +41,8 @@ CONDITIONS = (
     Condition("news250_face100_q60", 100, 60, note="250×250, face 100 px, JPEG q60"),
     Condition("news250_face100_q25", 100, 25, note="250×250, face 100 px, JPEG q25"),
     Condition("photo1280_q25", None, 25, 1280, note="whole photo ≤ 1280 px, JPEG q25"),
+    Condition("news250_face100_q75_blur1.2", 100, 75, blur_sigma=1.2, note="as LFW-like, blurred σ 1.2 px"),
+    Condition("news250_face100_q75_blur2", 100, 75, blur_sigma=2.0, note="as LFW-like, blurred σ 2 px"),
 )
 CONDITION_BY_NAME = {c.name: c for c in CONDITIONS}
 
@@ -105,6 +108,8 @@ def apply_condition(photo: np.ndarray, original_box: Optional[Box], condition: C
         if original_box is None:
             return None
         image = news_photo(photo, original_box, condition.face_px)
+    if condition.blur_sigma:
+        image = cv2.GaussianBlur(image, (0, 0), condition.blur_sigma)
     if condition.jpeg_quality:
         image = jpeg(image, condition.jpeg_quality)
     return image

@@ -53,6 +53,8 @@ class Pairs:
     diff_source: np.ndarray
     same_min_width: np.ndarray  # smaller face width of the two sides, px in its own image
     diff_min_width: np.ndarray
+    same_min_sharpness: np.ndarray  # lower sharpness of the two sides (face.face_sharpness)
+    diff_min_sharpness: np.ndarray
 
 
 def default_data_dir() -> Path:
@@ -69,7 +71,7 @@ def embed_all(engine: Engine, samples: list[FaceSample]) -> tuple[list[Optional[
 def build_pairs(name: str, engine: Engine, first: list[FaceSample], second: list[FaceSample],
                 emb1: list, emb2: list, ordered: bool) -> Pairs:
     """All pairs (i, j), i < j (or i ≠ j when ordered: first[i] is the portrait)."""
-    rows: dict[bool, list[tuple[float, str, float]]] = {True: [], False: []}
+    rows: dict[bool, list[tuple[float, str, float, float]]] = {True: [], False: []}
     n = len(first)
     index_pairs = itertools.permutations(range(n), 2) if ordered else itertools.combinations(range(n), 2)
     for i, j in index_pairs:
@@ -78,15 +80,14 @@ def build_pairs(name: str, engine: Engine, first: list[FaceSample], second: list
         ea, eb = emb1[i], emb2[j]
         d = engine.distance(ea, eb) if ea is not None and eb is not None else np.inf
         source = a.source if a.source == b.source else "mixed"
-        rows[same].append((d, source, min(first[i].width_px, second[j].width_px)))
+        rows[same].append((d, source, min(first[i].width_px, second[j].width_px),
+                           min(first[i].sharpness, second[j].sharpness)))
 
-    def cols(k: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        r = rows[k]
-        return (np.array([x[0] for x in r]), np.array([x[1] for x in r]), np.array([x[2] for x in r]))
+    def col(k: bool, n: int) -> np.ndarray:
+        return np.array([x[n] for x in rows[k]])
 
-    s, ss, sw = cols(True)
-    d, ds, dw = cols(False)
-    return Pairs(name, s, d, ss, ds, sw, dw)
+    return Pairs(name, col(True, 0), col(False, 0), col(True, 1), col(False, 1), col(True, 2), col(False, 2),
+                 col(True, 3), col(False, 3))
 
 
 def threshold_at_far(diff: np.ndarray, far: float) -> float:
@@ -150,22 +151,23 @@ def cross_source_rows(pair_sets: list[Pairs]) -> list[str]:
 
 
 WIDTH_BUCKETS = ((0, 60), (60, 80), (80, 100), (100, 130), (130, 200), (200, 10_000))
+SHARPNESS_BUCKETS = ((0, 8), (8, 12), (12, 20), (20, 40), (40, 10_000))
 
 
-def quality_rows(pair_sets: list[Pairs]) -> list[str]:
-    """Distances by the smaller face width of the pair, all conditions pooled."""
+def quality_rows(pair_sets: list[Pairs], attribute: str, buckets: tuple) -> list[str]:
+    """Distances by the pair's lower face width or sharpness, all conditions pooled."""
     same = np.concatenate([p.same for p in pair_sets])
     diff = np.concatenate([p.diff for p in pair_sets])
-    sw = np.concatenate([p.same_min_width for p in pair_sets])
-    dw = np.concatenate([p.diff_min_width for p in pair_sets])
+    sw = np.concatenate([getattr(p, f"same_min_{attribute}") for p in pair_sets])
+    dw = np.concatenate([getattr(p, f"diff_min_{attribute}") for p in pair_sets])
     lines = []
-    for lo, hi in WIDTH_BUCKETS:
+    for lo, hi in buckets:
         s = same[(sw >= lo) & (sw < hi) & np.isfinite(same)]
         d = diff[(dw >= lo) & (dw < hi) & np.isfinite(diff)]
         if not len(s) and not len(d):
             continue
         q = lambda v, k: f"{np.percentile(v, k):.3f}" if len(v) else "–"  # noqa: E731
-        lines.append(f"| {lo}–{hi if hi < 10_000 else '∞'} px | {len(s)} | {q(s, 50)} | {q(s, 95)} | "
+        lines.append(f"| {lo}–{hi if hi < 10_000 else '∞'} | {len(s)} | {q(s, 50)} | {q(s, 95)} | "
                      f"{s.max() if len(s) else float('nan'):.3f} | {len(d)} | "
                      f"{d.min() if len(d) else float('nan'):.3f} | {q(d, 1)} |")
     return lines
@@ -215,9 +217,13 @@ def evaluate(engine: Engine, samples: dict[str, list[FaceSample]], portrait_key:
     print("|---|---|---|---|---|---|---|")
     print("\n".join(cross_source_rows(all_sets)))
     print("\n### Distance by the smaller face width of the pair (all conditions and pair kinds)\n")
-    print("| face width | same n | same median | same p95 | same max | diff n | diff min | diff p1 |")
-    print("|---|---|---|---|---|---|---|---|")
-    print("\n".join(quality_rows(all_sets)))
+    head = "| {} | same n | same median | same p95 | same max | diff n | diff min | diff p1 |\n" + "|---" * 8 + "|"
+    print(head.format("face width px"))
+    print("\n".join(quality_rows(all_sets, "width", WIDTH_BUCKETS)))
+    print("\n### Distance by the lower sharpness of the pair (the selfie check refuses < "
+          f"{face.FACE_MIN_SHARPNESS:g} today)\n")
+    print(head.format("sharpness"))
+    print("\n".join(quality_rows(all_sets, "sharpness", SHARPNESS_BUCKETS)))
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
         out = {}
