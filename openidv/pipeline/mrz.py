@@ -17,6 +17,8 @@ from openidv.pipeline.results import MrzData
 
 FILLER = "<"
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+# ASCII digits only: str.isdigit() also accepts "¹" and other scripts' digits.
+DIGITS_0_9 = frozenset("0123456789")
 
 # Lines × characters of each format (ICAO 9303 parts 4–6).
 FORMAT_SHAPES: dict[str, tuple[int, int]] = {
@@ -66,7 +68,7 @@ class MrzFormatError(ValueError):
 
 def char_value(ch: str) -> int:
     """ICAO value of one MRZ character: digits as is, A=10 … Z=35, filler 0."""
-    if ch.isdigit():
+    if ch in DIGITS_0_9:
         return int(ch)
     if "A" <= ch <= "Z":
         return ord(ch) - ord("A") + 10
@@ -85,7 +87,7 @@ def check_digit_matches(data: str, printed: str) -> bool:
     """Whether the printed check character verifies ``data`` ('<' counts as 0)."""
     if printed == FILLER:
         return check_digit(data) == 0
-    if not printed.isdigit():
+    if printed not in DIGITS_0_9:
         return False
     try:
         return check_digit(data) == int(printed)
@@ -185,7 +187,7 @@ def detect_format(lines: Sequence[str]) -> str | None:
 
 
 def _yymmdd(text: str) -> tuple[int, int, int] | None:
-    if len(text) != 6 or not text.isdigit():
+    if len(text) != 6 or not set(text) <= DIGITS_0_9:
         return None
     return int(text[:2]), int(text[2:4]), int(text[4:6])
 

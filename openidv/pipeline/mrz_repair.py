@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Sequence
 
 from openidv.pipeline.mrz import (
-    ALPHABET, ANY, DIGITS, FILLER, FORMAT_SHAPES, LAYOUTS, LETTERS, SEX, FieldSpec, check_digit_matches,
+    ALPHABET, ANY, DIGITS, DIGITS_0_9, FILLER, FORMAT_SHAPES, LAYOUTS, LETTERS, SEX, FieldSpec, check_digit_matches,
     is_known_country_code, parse_mrz, position_classes,
 )
 from openidv.pipeline.results import MrzData
@@ -43,7 +43,7 @@ def fits_class(ch: str, cls: str) -> bool:
     if ch == FILLER:
         return True
     if cls == DIGITS:
-        return ch.isdigit()
+        return ch in DIGITS_0_9
     if cls == LETTERS:
         return "A" <= ch <= "Z"
     if cls == SEX:

@@ -249,3 +249,11 @@ def test_lengths_are_fitted_in_filler_runs():
     assert mrz_repair.fit_line_length(long, 44) == ICAO_TD3[0]
     short = ICAO_TD3[1].replace("<<<<<", "<<<")
     assert mrz_repair.fit_line_length(short, 44) == ICAO_TD3[1]
+
+
+def test_digits_of_other_scripts_are_not_mrz_digits():
+    # str.isdigit() is true for "¹" and "٣"; int() of them raises or reads another script.
+    assert mrz.birth_date("7408¹2") is None
+    assert mrz.check_digit_matches("L898902C3", "٦") is False
+    with pytest.raises(ValueError):
+        mrz.char_value("¹")

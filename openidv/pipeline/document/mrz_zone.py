@@ -51,7 +51,7 @@ def mrz_text_score(text: str) -> int:
     if len(cleaned) < MRZ_LINE_MIN_CHARS or len(cleaned) < 0.9 * len(upper):
         return 0
     has_filler = "<" in cleaned
-    digits = sum(ch.isdigit() for ch in cleaned)
+    digits = sum(ch in mrzlib.DIGITS_0_9 for ch in cleaned)
     # Lines without any filler exist (fully used MRV-A line 2) but then carry many digits.
     if has_filler or (len(cleaned) >= 28 and digits >= 8):
         return len(cleaned)
