@@ -9,6 +9,7 @@ from typing import Optional
 
 import click
 
+from openidv import __version__
 from openidv.config import get_settings
 
 
@@ -35,6 +36,7 @@ def _partner_by_key(session, api_key: str):  # noqa: ANN001, ANN202
 
 
 @click.group()
+@click.version_option(__version__, prog_name="openidv", message="%(prog)s %(version)s")
 def main() -> None:
     """openidv: self-hostable identity verification."""
 
@@ -58,8 +60,22 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     # Keep-alive longer than clients' own idle expiry (httpx: 5 s), so a client never sends a
     # request on a connection the server is closing at that moment (seen under load as a
     # dropped request); idle connections still close after a minute.
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=65,
-                h11_max_incomplete_event_size=64 * 1024)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_keep_alive=65,
+                            h11_max_incomplete_event_size=64 * 1024)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+
+    class AnnouncingServer(uvicorn.Server):
+        """Says where it listens once the socket is bound (uvicorn's own start-up line is
+        hidden at the warning level that keeps request lines out of the logs)."""
+
+        async def startup(self, sockets=None) -> None:  # noqa: ANN001
+            await super().startup(sockets)
+            if self.started:
+                click.echo(f"openidv {__version__} listening on {url}  "
+                           f"(console {url}/console, API reference {url}/docs)")
+
+    AnnouncingServer(config).run()
 
 
 @main.command()
@@ -107,6 +123,23 @@ def partner_create(name: str, callback_url: Optional[str]) -> None:
         new = create_partner(session, name, get_settings().data_keys(), callback_url)
     _print_json({"name": new.name, "apiKey": new.apiKey, "apiSecret": new.apiSecret,
                  "webhookSecret": new.webhookSecret})
+
+
+@partner.command("list")
+def partner_list() -> None:
+    """List the partners (no secrets: they were shown once at creation)."""
+    from sqlalchemy import select
+
+    from openidv.store.db import migrate as run_migrations
+    from openidv.store.db import session_scope
+    from openidv.store.models import Partner
+
+    run_migrations()
+    with session_scope() as session:
+        rows = session.scalars(select(Partner).order_by(Partner.id))
+        _print_json([{"name": p.name, "apiKey": p.api_key, "callbackUrl": p.callback_url,
+                      "review": p.review_policy, "created": p.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")}
+                     for p in rows])
 
 
 @partner.command("policy")
@@ -235,6 +268,23 @@ def reviewer_create(email: str, partner_key: Optional[str]) -> None:
                  "role": "reviewer" if partner_key else "operator"})
 
 
+@reviewer.command("list")
+def reviewer_list() -> None:
+    """List the console users and what they may see."""
+    from sqlalchemy import select
+
+    from openidv.store.db import migrate as run_migrations
+    from openidv.store.db import session_scope
+    from openidv.store.models import Partner, Reviewer
+
+    run_migrations()
+    with session_scope() as session:
+        names = dict(session.execute(select(Partner.id, Partner.name)).all())
+        rows = session.scalars(select(Reviewer).order_by(Reviewer.email))
+        _print_json([{"email": r.email, "role": "operator" if r.partner_id is None else "reviewer",
+                      "partner": names.get(r.partner_id)} for r in rows])
+
+
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Only show what would be erased")
 def purge(dry_run: bool) -> None:
@@ -338,19 +388,29 @@ def config_check() -> None:
 @click.option("--document-type", default=None,
               type=click.Choice(["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER"]))
 def verify(front: str, back: Optional[str], face: Optional[str], country: Optional[str], document_type: Optional[str]) -> None:
-    """Run the whole pipeline on image files, no server; print the full-status JSON."""
+    """Run the whole pipeline on image files, no server.
+
+    Prints the full-status JSON on stdout and a one-line verdict on stderr; exits 0 for
+    APPROVED, 1 for any other status, 2 for bad input.
+    """
+    import pycountry
+
     from openidv.pipeline.engines import Engines
     from openidv.pipeline.images import ANALYSIS_MAX_SIDE, ImageRejected, read_image_file
-    from openidv.services.local import verify_images
+    from openidv.services.local import verdict_line, verify_images
 
+    if country and (len(country) != 2 or pycountry.countries.get(alpha_2=country.upper()) is None):
+        raise click.BadParameter(f"{country!r} is not an ISO 3166-1 alpha-2 country code", param_hint="--country")
     paths = {"FRONT": front, "BACK": back, "FACE": face}
     try:
         images = {step: read_image_file(p, ANALYSIS_MAX_SIDE) for step, p in paths.items() if p}
-    except ImageRejected as exc:
-        raise click.ClickException(str(exc)) from None
-    body, _ = verify_images(Engines(), images, country=country.upper() if country else None,
-                            document_type=document_type)
+    except (ImageRejected, OSError) as exc:
+        raise click.UsageError(f"{exc}") from None
+    body, analysis = verify_images(Engines(), images, country=country.upper() if country else None,
+                                   document_type=document_type)
     _print_json(body)
+    click.echo(verdict_line(analysis), err=True)
+    raise SystemExit(0 if analysis.decision.status == "APPROVED" else 1)
 
 
 @main.command("compare-faces")

@@ -1,4 +1,4 @@
-"""The command line as SPEC section 2 states it (run as a user would, in a subprocess)."""
+"""The command line as its contract states it (run as a user would, in a subprocess)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def test_verify_prints_full_status_for_a_real_passport(tmp_path, test_data_dir, 
     item = next(i for i in documents_manifest["items"] if i["file"] == "passporteye/100_pass-cze.jpg")
     out = run("verify", "--front", str(test_data_dir / "documents" / item["file"]), "--country", "CZ",
               "--document-type", "PASSPORT", env_home=tmp_path)
-    assert out.returncode == 0, out.stderr[-2000:]
+    # The specimen expired in 2012: DENIED, so exit status 1 and the verdict on stderr.
+    assert out.returncode == 1, out.stderr[-2000:]
+    assert out.stderr.strip().splitlines()[-1].startswith("DENIED: document DOC_EXPIRED")
     full = json.loads(out.stdout)
     assert set(full) == SEED_FULL_STATUS_KEYS
     doc = full["client_identity_document"]
@@ -72,3 +74,28 @@ def test_compare_faces_and_check_liveness(tmp_path, test_data_dir, faces_manifes
 def test_missing_file_is_a_clear_error(tmp_path):
     out = run("verify", "--front", str(tmp_path / "nope.jpg"), env_home=tmp_path)
     assert out.returncode == 2 and "does not exist" in out.stderr
+
+
+def test_verify_refuses_bad_input_with_exit_status_2(tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a JPEG")
+    out = run("verify", "--front", str(broken), env_home=tmp_path)
+    assert out.returncode == 2 and "JPEG or PNG" in out.stderr, out.stderr
+    out = run("verify", "--front", str(broken), "--country", "XX", env_home=tmp_path)
+    assert out.returncode == 2 and "--country" in out.stderr
+
+
+def test_version_and_lists(tmp_path):
+    from openidv import __version__
+
+    out = run("--version", env_home=tmp_path)
+    assert out.returncode == 0 and out.stdout.strip() == f"openidv {__version__}"
+    created = json.loads(run("partner", "create", "Acme", env_home=tmp_path).stdout)
+    run("reviewer", "create", "anna@example.com", env_home=tmp_path)
+    run("reviewer", "create", "bo@example.com", "--partner-key", created["apiKey"], env_home=tmp_path)
+    partners = json.loads(run("partner", "list", env_home=tmp_path).stdout)
+    assert [p["name"] for p in partners] == ["Acme"] and partners[0]["apiKey"] == created["apiKey"]
+    assert created["apiSecret"] not in json.dumps(partners)
+    reviewers = json.loads(run("reviewer", "list", env_home=tmp_path).stdout)
+    assert reviewers == [{"email": "anna@example.com", "role": "operator", "partner": None},
+                         {"email": "bo@example.com", "role": "reviewer", "partner": "Acme"}]

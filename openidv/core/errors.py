@@ -137,11 +137,16 @@ class InternalError(ApiError):
     identifier, status_code = "INTERNAL_ERROR", 500
 
 
+def documentation_link(identifier: str) -> str:
+    """Where docs/errors.md explains an identifier (one section per identifier)."""
+    return f"{DOCUMENTATION_URL}#{identifier.lower()}"
+
+
 def error_body(error: ApiError) -> dict[str, str]:
     """The wire shape of an error answer."""
     return {
         "message": error.message,
         "identifier": error.identifier,
-        "documentation": DOCUMENTATION_URL,
+        "documentation": documentation_link(error.identifier),
         "severity": error.severity,
     }

@@ -45,6 +45,19 @@ class LocalRecord:
     review_time: Optional[dt.datetime] = None
 
 
+def verdict_line(analysis: Analysis) -> str:
+    """One line for a person at a terminal: the status, the reasons behind it, the similarity."""
+    decision, face = analysis.decision, analysis.face
+    parts = [f"document {analysis.document.validity}", f"face {face.result}"]
+    if face.similarity is not None:
+        parts[-1] += f" (similarity {face.similarity:.2f})"
+    tags = list(analysis.fraud_tags) + list(analysis.mismatch_tags)
+    if tags:
+        parts.append("tags " + ", ".join(tags))
+    why = [r.detail for r in decision.reasons if r.outcome == decision.status and r.detail]
+    return f"{decision.status}: " + "; ".join(parts) + (f" — {why[0]}" if why else "")
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 

@@ -65,3 +65,9 @@ def test_config_check_reports_problems_in_words(service):
     bad = subprocess.run([*OPENIDV, "config", "check"], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1
     assert "database unreachable" in bad.stderr and "OPENIDV_PUBLIC_URL" in bad.stderr
+
+
+def test_serve_says_where_it_listens(service):
+    service.wait_for_log(f"listening on {service.base_url}")
+    assert f"(console {service.base_url}/console, API reference {service.base_url}/docs)" in \
+        service.logs[0].read_text(errors="replace")
