@@ -11,6 +11,8 @@ from typing import Optional
 
 import numpy as np
 
+from openidv.pipeline.aamva import AamvaData
+
 # A box in image pixel coordinates: (x, y, width, height).
 Box = tuple[int, int, int, int]
 
@@ -75,6 +77,7 @@ class DocumentResult:
     document_type: Optional[str] = None  # detected type: PASSPORT, ID_CARD, ...
     issuing_country: Optional[str] = None  # alpha-2
     mrz: Optional[MrzData] = None
+    barcode: Optional[AamvaData] = None  # a North American licence's barcode, when read
     visual: Optional[VisualZoneData] = None
     # Where the document portrait is, in which image ("FRONT" or "BACK"), for the face stage.
     portrait_image: Optional[str] = None

@@ -136,6 +136,20 @@ def document_fields(document: DocumentResult) -> dict[str, Optional[str]]:
                     "document_number", "sex", "nationality", "country"):
             if not out.get(f"doc_{key}"):
                 out[f"doc_{key}"] = out.get(f"mrz_{key}")
+    barcode = document.barcode
+    if barcode is not None:
+        given = " ".join(x for x in (barcode.first_name, barcode.middle_name) if x)
+        from_barcode = {
+            "name": given or None, "surname": barcode.last_name, "document_number": barcode.document_number,
+            "date_of_birth": barcode.date_of_birth.isoformat(),
+            "expiry_date": barcode.date_of_expiry.isoformat() if barcode.date_of_expiry else None,
+            "date_of_issue": barcode.date_of_issue.isoformat() if barcode.date_of_issue else None,
+            "sex": {"M": "MALE", "F": "FEMALE"}.get(barcode.sex.value if barcode.sex else "", None),
+            "country": barcode.country, "license_categories": ",".join(barcode.categories) or None,
+        }
+        for key, value in from_barcode.items():
+            if not out.get(f"doc_{key}"):
+                out[f"doc_{key}"] = value
     out["doc_document_type"] = document.document_type
     if document.issuing_country and not out.get("doc_country"):
         out["doc_country"] = document.issuing_country

@@ -10,6 +10,9 @@ from concurrent.futures import Future, wait
 import numpy as np
 
 from openidv.core.vocab import DOCUMENT_TYPES, DocumentCode
+from openidv.pipeline.document.barcode_side import (
+    BarcodeAsReference, BarcodeRead, barcode_expected, barcode_review_reasons, mismatch_codes_with_mrz, read_barcode,
+)
 from openidv.pipeline.document.checks import choose_validity, declared_type_matches
 from openidv.pipeline.document.geometry import Page, _box_in_original, read_page, to_working_image
 from openidv.pipeline.document.mrz_read import MrzReadResult, read_mrz, visual_zone_of
@@ -19,6 +22,7 @@ from openidv.pipeline.document.quality import (
     line_sharpness, mrz_cut_off, portrait_glare_fraction,
 )
 from openidv.pipeline.document.visual_zone import cross_check, read_visual_zone
+from openidv.pipeline.aamva import AamvaData
 from openidv.pipeline.engines import Engines
 from openidv.pipeline.results import Box, DocumentResult, MrzData
 from openidv.pipeline.threads import helper_thread
@@ -134,6 +138,19 @@ def _data_codes(data: MrzData, declared_country: str | None, declared_type: str 
     return found
 
 
+def _barcode_codes(bar: AamvaData, declared_country: str | None, declared_type: str | None,
+                   today: dt.date) -> set[str]:
+    """DOC_EXPIRED, COUNTRY_MISMATCH and DOC_TYPE_MISMATCH from what the barcode says."""
+    found: set[str] = set()
+    if bar.date_of_expiry and bar.date_of_expiry < today:
+        found.add(DocumentCode.DOC_EXPIRED)
+    if declared_country and declared_country.upper() != bar.country:
+        found.add(DocumentCode.COUNTRY_MISMATCH)
+    if declared_type and not declared_type_matches(declared_type, str(bar.document_type.value)):
+        found.add(DocumentCode.DOC_TYPE_MISMATCH)
+    return found
+
+
 def _locate_portrait(engines: Engines, sides: list[tuple[str, np.ndarray]], reads: dict[str, MrzReadResult],
                      pages: dict[str, Page], front_portrait: Future
                      ) -> tuple[str, Box, float] | None:
@@ -168,8 +185,12 @@ def _analyse(
     reads, mrz_side = _read_sides(engines, sides, pages, today)
     best_read = reads[mrz_side] if mrz_side else max(
         reads.values(), key=lambda r: len(r.location.lines) if r.location else -1)
-    document_found = mrz_side is not None or any(r.location is not None for r in reads.values()) \
-        or has_document(engines, front)
+    # North American licences carry their data in a PDF417 barcode on the back instead.
+    barcode = BarcodeRead(None)
+    if back is not None and (mrz_side is None or barcode_expected(declared_type, declared_country)):
+        barcode = read_barcode(back)
+    document_found = mrz_side is not None or barcode.found_symbol \
+        or any(r.location is not None for r in reads.values()) or has_document(engines, front)
     if not document_found:
         return DocumentResult(validity=DocumentCode.DOC_NOT_FOUND, method="no text lines found",
                               scores={"text_lines": float(fast_text_stats(engines, front)[0])})
@@ -180,11 +201,26 @@ def _analyse(
     if any(mrz_cut_off(reads[name].location, reads[name].data.format if reads[name].data else None, img)
            for name, img in sides if name in reads):
         found.add(DocumentCode.DOC_NOT_FULLY_VISIBLE)
-    found |= _mrz_quality_codes(best_read, reads["FRONT"], scores)
+    bar = barcode.data
+    quality = _mrz_quality_codes(best_read, reads["FRONT"], scores)
+    if data is None and bar is not None:  # the barcode is the machine-readable zone here
+        quality -= {DocumentCode.MRZ_NOT_FOUND, DocumentCode.MRZ_OCR_READING_ERROR}
+    found |= quality
+    if data is None and bar is None and barcode_expected(declared_type, declared_country) \
+            and not barcode.found_symbol:
+        found.add(DocumentCode.DOC_NOT_FULLY_VISIBLE)  # the back, with its barcode, is not in view
 
-    review: list[str] = []
+    review: list[str] = barcode_review_reasons(barcode)
     visual = None
     field_errors: list[str] = []
+    if data is not None and bar is not None:
+        found |= mismatch_codes_with_mrz(bar, data)
+    if data is None and bar is not None:
+        front_page = pages["FRONT"]
+        visual, field_errors = cross_check(BarcodeAsReference.of(bar),
+                                           [read_visual_zone(engines, front_page.work, front_page.lines, [])], today)
+        found |= set(field_errors)
+        found |= _barcode_codes(bar, declared_country, declared_type, today)
     if data is not None:
         review += _mrz_review_reasons(data)
         assert best_read.location is not None
@@ -217,12 +253,15 @@ def _analyse(
     method_parts = [data.method if data else "no MRZ read"]
     if mrz_side:
         method_parts.append(f"MRZ on {mrz_side}")
+    if bar is not None:
+        method_parts.append(f"PDF417 (AAMVA v{bar.version}, {bar.issuing_jurisdiction}) on BACK")
     method_parts += notes
     return DocumentResult(
         validity=validity,
-        document_type=data.document_type if data else None,
-        issuing_country=data.issuing_country if data else None,
+        document_type=data.document_type if data else (str(bar.document_type.value) if bar else None),
+        issuing_country=data.issuing_country if data else (bar.country if bar else None),
         mrz=data,
+        barcode=bar,
         visual=visual,
         portrait_image=portrait[0] if portrait else None,
         portrait_box=portrait[1] if portrait else None,

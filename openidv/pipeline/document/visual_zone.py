@@ -9,13 +9,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Optional, Protocol
 
 from openidv.core.vocab import DocumentCode
 from openidv.pipeline import mrz as mrzlib
 from openidv.pipeline import ocr
 from openidv.pipeline.document.geometry import LineGeom, WorkImage, warp_line
 from openidv.pipeline.engines import Engines
-from openidv.pipeline.results import MrzData, VisualZoneData
+from openidv.pipeline.results import VisualZoneData
 
 # Field labels of the visual zone, strongest first (regular expressions on folded text).
 LABELS: dict[str, tuple[str, ...]] = {
@@ -176,10 +177,21 @@ def _name_similarity(printed: str, mrz_name: str) -> float:
     return max(difflib.SequenceMatcher(a=p, b=target).ratio() for p in parts if p)
 
 
+class MachineReadable(Protocol):
+    """What the printed data is checked against: the MRZ, or a driving licence's barcode."""
+
+    surname: str
+    given_names: str
+    document_number: str
+    date_of_birth: Optional[str]  # ISO dates
+    date_of_expiry: Optional[str]
+
+
 def cross_check(
-    mrz: MrzData, groups: Sequence[Sequence[VizLine]], today: dt.date | None
+    mrz: MachineReadable, groups: Sequence[Sequence[VizLine]], today: dt.date | None
 ) -> tuple[VisualZoneData, list[str]]:
-    """Printed values found by their labels, and the codes of fields that contradict the MRZ.
+    """Printed values found by their labels, and the codes of fields that contradict the
+    machine-readable data (the MRZ, or a barcode).
 
     ``groups`` holds the lines of each image (front, back) separately: a label's value is
     looked for only in the same image.
