@@ -35,3 +35,67 @@ def test_config_check_prints_the_redis_warning_and_never_the_password(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert "warning: OPENIDV_QUEUE_URL points at Redis on another machine with no TLS" in result.stderr
     assert "hunter2" not in result.stdout + result.stderr
+
+
+def _check(tmp_path, **env):  # noqa: ANN003, ANN202
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")}
+    base.update({"OPENIDV_HOME": str(tmp_path / "home"), **env})
+    return subprocess.run([sys.executable, "-m", "openidv.cli", "config", "check"], env=base,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_config_check_passes_a_fresh_embedded_setup_and_writes_nothing(tmp_path):
+    result = _check(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "generated at first start" in result.stdout
+    assert not (tmp_path / "home").exists(), "config check must not create files"
+
+
+def test_config_check_refuses_broken_settings(tmp_path):
+    cases = {
+        "log level": ({"OPENIDV_LOG_LEVEL": "verbose"}, "OPENIDV_LOG_LEVEL"),
+        "log format": ({"OPENIDV_LOG_FORMAT": "xml"}, "OPENIDV_LOG_FORMAT"),
+        "misspelt name": ({"OPENIDV_DATABSE_URL": "postgresql://db/x"}, "OPENIDV_DATABSE_URL is not an openidv setting"),
+        "public URL in scale-out": ({"OPENIDV_DATABASE_URL": "postgresql://127.0.0.1:1/none",
+                                     "OPENIDV_ENCRYPTION_KEY": "A" * 43 + "="}, "OPENIDV_PUBLIC_URL is not set"),
+        "bad key": ({"OPENIDV_ENCRYPTION_KEY": "not-base64!"}, "encryption key"),
+    }
+    for name, (env, expected) in cases.items():
+        result = _check(tmp_path, **env)
+        assert result.returncode == 1 and expected in result.stderr, (name, result.stderr)
+
+
+def test_config_check_refuses_an_unwritable_home(tmp_path):
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            import pytest
+
+            pytest.skip("running as a user that can write anywhere (root): the permission cannot be tested")
+        result = _check(tmp_path, OPENIDV_HOME=str(locked / "data"))
+        assert result.returncode == 1 and "cannot be written" in result.stderr
+    finally:
+        locked.chmod(0o700)
+
+
+def test_config_check_proves_the_key_opens_stored_data(tmp_path):
+    import subprocess
+    import sys
+
+    env_key = {"OPENIDV_ENCRYPTION_KEY": "A" * 43 + "="}
+    import os
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")}
+    subprocess.run([sys.executable, "-m", "openidv.cli", "partner", "create", "Acme"], check=True,
+                   env={**base, "OPENIDV_HOME": str(tmp_path / "home"), **env_key}, capture_output=True)
+    assert _check(tmp_path, **env_key).returncode == 0
+    wrong = _check(tmp_path, OPENIDV_ENCRYPTION_KEY="B" * 43 + "=")
+    assert wrong.returncode == 1 and "does not open the stored data" in wrong.stderr
