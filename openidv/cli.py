@@ -60,8 +60,9 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     # Keep-alive longer than clients' own idle expiry (httpx: 5 s), so a client never sends a
     # request on a connection the server is closing at that moment (seen under load as a
     # dropped request); idle connections still close after a minute.
+    # log_config=None: uvicorn's own messages go through openidv's handler (JSON lines).
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_keep_alive=65,
-                            h11_max_incomplete_event_size=64 * 1024)
+                            h11_max_incomplete_event_size=64 * 1024, log_config=None)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
 
@@ -79,10 +80,21 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 
 
 @main.command()
-@click.option("--concurrency", default=2, show_default=True, type=int, help="Worker threads")
-def worker(concurrency: int) -> None:
+@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Analyses run at once in this process")
+@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
+              help="Serve /metrics on this port (Bearer $OPENIDV_METRICS_TOKEN), for machines without the API")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address for --metrics-port")
+def worker(concurrency: int, metrics_port: Optional[int], metrics_host: str) -> None:
     """A standalone worker for the configured queue."""
+    if metrics_port and not get_settings().metrics_token:
+        raise click.UsageError("--metrics-port needs OPENIDV_METRICS_TOKEN (scrapes must authenticate)")
     _setup_process("worker")  # before openidv.metrics is imported (shared metrics directory)
+    if metrics_port:
+        from openidv.metrics import serve_metrics
+
+        serve_metrics(metrics_host, metrics_port, get_settings().metrics_token)
+        click.echo(f"openidv worker metrics on http://{metrics_host}:{metrics_port}/metrics")
     from openidv.jobs.tasks import WorkQueue
     from openidv.jobs.worker import run_worker
     from openidv.pipeline.engines import Engines

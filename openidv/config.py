@@ -63,8 +63,12 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(
         300, description="A job not finished this long after it started is run again"
     )
+    unclaimed_job_grace_seconds: float = Field(
+        10, description="A started job no worker has claimed this long is queued again when the queue "
+        "holds fewer jobs than are waiting (lost with a Redis restart or a failed enqueue)"
+    )
     sweep_interval_seconds: float = Field(
-        30, description="How often the worker looks for expired tokens and lost jobs"
+        10, description="How often the worker looks for expired tokens and lost jobs"
     )
     worker_concurrency: int = Field(2, description="Worker threads of the embedded worker")
     metrics_token: Optional[str] = Field(None, description="Bearer token for GET /metrics (refused when unset)")

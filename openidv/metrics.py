@@ -6,6 +6,7 @@ Import only after openidv.observability.configure_metrics_dir in server and work
 from __future__ import annotations
 
 import os
+import threading
 from typing import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -35,14 +36,19 @@ class QueueCollector:
         from openidv.store.db import session_scope
         from openidv.store.models import Verification, WebhookDelivery, utcnow
 
-        with session_scope() as session:
-            depth, oldest = session.execute(
-                select(func.count(), func.min(Verification.start_time)).where(
-                    Verification.status == Status.ACTIVE, Verification.token_used.is_(True),
-                    Verification.finish_time.is_(None))
-            ).one()
-            pending_hooks = session.scalar(
-                select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.state == "pending"))
+        try:
+            with session_scope() as session:
+                depth, oldest = session.execute(
+                    select(func.count(), func.min(Verification.start_time)).where(
+                        Verification.status == Status.ACTIVE, Verification.token_used.is_(True),
+                        Verification.finish_time.is_(None))
+                ).one()
+                pending_hooks = session.scalar(
+                    select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.state == "pending"))
+        except Exception:  # noqa: BLE001 - the process's own metrics are still served
+            yield GaugeMetricFamily("openidv_database_up", "1 when the database answered this scrape", value=0)
+            return
+        yield GaugeMetricFamily("openidv_database_up", "1 when the database answered this scrape", value=1)
         yield GaugeMetricFamily("openidv_queue_depth", "Verifications waiting for or in processing", value=depth)
         age = (utcnow() - oldest).total_seconds() if oldest else 0.0
         yield GaugeMetricFamily("openidv_queue_oldest_job_age_seconds", "Age of the oldest unfinished job", value=age)
@@ -68,3 +74,38 @@ def render_metrics() -> tuple[bytes, str]:
             REGISTRY.register(QueueCollector())
             _queue_collector_registered = True
     return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def serve_metrics(host: str, port: int, token: str) -> threading.Thread:
+    """Serve /metrics (Bearer ``token``) from a process without the API, e.g. a worker on a
+    machine of its own, in a daemon thread. Returns the thread."""
+    import hmac
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            scheme, _, given = (self.headers.get("Authorization") or "").partition(" ")
+            if self.path.split("?")[0] != "/metrics":
+                self._answer(404, b"not found\n", "text/plain")
+            elif scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
+                self._answer(401, b"unauthorized\n", "text/plain", {"WWW-Authenticate": 'Bearer realm="metrics"'})
+            else:
+                body, content_type = render_metrics()
+                self._answer(200, body, content_type)
+
+        def _answer(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # noqa: ANN002 - scrapes are not logged
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="openidv-metrics", daemon=True)
+    thread.start()
+    return thread

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -17,11 +18,38 @@ from openidv.config import get_settings
 
 
 def configure_metrics_dir() -> None:
-    """Point prometheus-client at $OPENIDV_HOME/metrics (unless the operator chose a directory)."""
+    """Point prometheus-client at $OPENIDV_HOME/metrics (unless the operator chose a directory),
+    and remove the files of processes that have ended (their counters would otherwise be
+    summed into every scrape, and a restart would start from stale values)."""
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         path = Path(get_settings().home) / "metrics"
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    remove_files_of_ended_processes(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]))
+
+
+_METRICS_FILE = re.compile(r"^[a-z_]+_(\d+)\.db$")
+
+
+def remove_files_of_ended_processes(folder: Path) -> int:
+    """Unlink prometheus-client's per-process files whose process no longer runs."""
+    removed = 0
+    for path in folder.glob("*.db"):
+        match = _METRICS_FILE.match(path.name)
+        if match and not _process_alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def setup_logging(level: str | None = None) -> None:

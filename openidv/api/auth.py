@@ -3,18 +3,23 @@ rate limit."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import logging
 import threading
 import time
 from typing import Optional
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from openidv.config import Settings
 from openidv.core.errors import TooManyRequests, Unauthorized
 from openidv.services.partners import PartnerContext, authenticate
 from openidv.store import crypto
+
+log = logging.getLogger("openidv.api")
 
 
 def basic_credentials(request: Request) -> tuple[str, str]:
@@ -68,7 +73,14 @@ class PartnerCache:
 
 class RateLimiter:
     """Fixed one-hour windows per partner: in Redis when there is one (shared by every API
-    process), else in this process's memory (the embedded mode has one API process)."""
+    process), else in this process's memory (the embedded mode has one API process).
+
+    Redis is asked off the event loop with a short timeout; when it does not answer, this
+    process's own count stands in (and says so in the log), so a queue outage never takes
+    the whole partner API down with it.
+    """
+
+    REDIS_TIMEOUT_SECONDS = 0.3
 
     def __init__(self, settings: Settings) -> None:
         self.default_limit = settings.rate_limit_per_hour
@@ -77,23 +89,44 @@ class RateLimiter:
         if settings.queue_url and settings.queue_url.startswith(("redis://", "rediss://")):
             import redis
 
-            self._redis = redis.Redis.from_url(settings.queue_url)
+            self._redis = redis.Redis.from_url(settings.queue_url, socket_timeout=self.REDIS_TIMEOUT_SECONDS,
+                                               socket_connect_timeout=self.REDIS_TIMEOUT_SECONDS)
         self._counts: dict[tuple[int, int], int] = {}
         self._lock = threading.Lock()
+        self._warned_at = 0.0
 
-    def hit(self, partner: PartnerContext) -> None:
+    async def hit(self, partner: PartnerContext) -> None:
         limit = partner.rate_limit_per_hour or self.default_limit
         window = int(time.time() // 3600)
+        count = None
         if self._redis is not None:
-            key = f"{self.namespace}:rate:{partner.id}:{window}"
-            pipe = self._redis.pipeline()
-            pipe.incr(key)
-            pipe.expire(key, 3700)
-            count = pipe.execute()[0]
-        else:
-            with self._lock:
-                count = self._counts.get((partner.id, window), 0) + 1
-                self._counts = {k: v for k, v in self._counts.items() if k[1] == window}
-                self._counts[(partner.id, window)] = count
+            try:
+                count = await asyncio.wait_for(run_in_threadpool(self._redis_count, partner.id, window),
+                                               self.REDIS_TIMEOUT_SECONDS * 2)
+            except Exception as exc:  # noqa: BLE001 - any Redis trouble: count locally
+                self._warn(exc)
+        if count is None:
+            count = self._local_count(partner.id, window)
         if count > limit:
             raise TooManyRequests(f"Rate limit of {limit} requests per hour exceeded")
+
+    def _redis_count(self, partner_id: int, window: int) -> int:
+        key = f"{self.namespace}:rate:{partner_id}:{window}"
+        pipe = self._redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 3700)
+        return int(pipe.execute()[0])
+
+    def _local_count(self, partner_id: int, window: int) -> int:
+        with self._lock:
+            count = self._counts.get((partner_id, window), 0) + 1
+            self._counts = {k: v for k, v in self._counts.items() if k[1] == window}
+            self._counts[(partner_id, window)] = count
+        return count
+
+    def _warn(self, exc: BaseException) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            log.warning("rate limit counted in this process: Redis did not answer",
+                        extra={"error": f"{type(exc).__name__}: {str(exc)[:200]}"})

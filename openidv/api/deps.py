@@ -23,7 +23,7 @@ async def current_partner(request: Request) -> PartnerContext:
     key, secret = basic_credentials(request)
     cache = request.app.state.partner_cache
     partner = cache.lookup(key, secret) or await run_in_threadpool(cache.authenticate, key, secret)
-    request.app.state.rate_limiter.hit(partner)
+    await request.app.state.rate_limiter.hit(partner)
     return partner
 
 

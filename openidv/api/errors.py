@@ -3,18 +3,13 @@ and the handlers that map the framework's own errors onto the same shape."""
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from openidv.core.errors import ApiError, BadValue, InternalError, MethodNotAllowed, NotFound, error_body
-
-log = logging.getLogger("openidv.api")
-
+from openidv.core.errors import ApiError, BadValue, MethodNotAllowed, NotFound, error_body
 
 class ErrorBody(BaseModel):
     """The body of every error answer (the OpenAPI schema's model)."""
@@ -52,9 +47,3 @@ def install_error_handlers(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {}
         field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
         return error_response(BadValue(f"Bad value for field '{field or 'request'}'"))
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = request.scope.get("state", {}).get("request_id", "-")
-        log.exception("unhandled error", extra={"request_id": request_id})
-        return error_response(InternalError(f"Internal error; request id {request_id}"))

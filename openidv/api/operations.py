@@ -12,15 +12,25 @@ from openidv.api.deps import runtime
 from openidv.api.errors import ErrorBody
 from openidv.core.errors import Forbidden, Unauthorized
 from openidv.metrics import render_metrics
+from openidv.services.health import readiness_problems
 
 router = APIRouter()
 
 
-@router.get("/healthz", summary="Readiness")
+@router.get("/healthz", summary="Readiness: 200 when the database and the queue are reachable")
 async def healthz(request: Request) -> JSONResponse:
     if not request.app.state.ready:
-        return JSONResponse({"status": "starting"}, status_code=503)
+        return JSONResponse({"status": "starting"}, status_code=503, headers={"Retry-After": "2"})
+    problems = await run_in_threadpool(readiness_problems, runtime(request))
+    if problems:
+        return JSONResponse({"status": "unavailable", "unreachable": problems}, status_code=503,
+                            headers={"Retry-After": "5"})
     return JSONResponse({"status": "ok"})
+
+
+@router.get("/livez", summary="Liveness: 200 while the process answers at all")
+async def livez() -> JSONResponse:
+    return JSONResponse({"status": "alive"})
 
 
 @router.get("/metrics", summary="Prometheus metrics (Bearer $OPENIDV_METRICS_TOKEN)",

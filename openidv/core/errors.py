@@ -131,6 +131,16 @@ class PhotoNotAccepted(ApiError):
         self.identifier = identifier
 
 
+class ServiceUnavailable(ApiError):
+    """A server openidv depends on (the database, the queue) is unreachable; try again later.
+    The answer carries ``Retry-After``."""
+
+    identifier, status_code = "SERVICE_UNAVAILABLE", 503
+
+    def __init__(self, message: str, *, retry_after_seconds: int = 5) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
+
+
 class InternalError(ApiError):
     """Anything unexpected; the message carries the request id that the log has too."""
 

@@ -14,6 +14,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openidv.http.errors import unexpected_error_response
 from openidv.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 log = logging.getLogger("openidv.http")
@@ -32,8 +33,9 @@ class RequestContextMiddleware:
         request_id = uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         body_done = False
-        started = time.perf_counter()
+        begun = time.perf_counter()
         status = 500
+        started = False
 
         async def tracking_receive() -> Message:
             nonlocal body_done
@@ -43,8 +45,9 @@ class RequestContextMiddleware:
             return message
 
         async def draining_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
+                started = True
                 status = message["status"]
                 # A body that timed out is not drained (it would drip on): close instead.
                 abandon = scope.get("state", {}).get("abandon_body", False)
@@ -57,9 +60,15 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, tracking_receive, draining_send)
+            try:
+                await self.app(scope, tracking_receive, draining_send)
+            except Exception as exc:  # noqa: BLE001 - answered here, so no server prints a trace
+                if started:
+                    log.error("error after the response started", exc_info=exc, extra={"request_id": request_id})
+                    return
+                await unexpected_error_response(exc, request_id)(scope, tracking_receive, draining_send)
         finally:
-            elapsed = time.perf_counter() - started
+            elapsed = time.perf_counter() - begun
             # The route template, not the path: paths carry tokens (/flow/<token>, /files/<signed>).
             route = getattr(scope.get("route"), "path", "unmatched")
             HTTP_REQUESTS.labels(scope.get("method", ""), route, str(status)).inc()

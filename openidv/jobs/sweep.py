@@ -17,11 +17,11 @@ import time
 from sqlalchemy import select
 
 from openidv.config import Settings
-from openidv.services.queue import JobQueue
+from openidv.jobs.tasks import WorkQueue
 from openidv.services.verifications import expire_unused_tokens
 from openidv.store.db import session_scope
 from openidv.store.files import LocalFileStore, make_file_store
-from openidv.store.jobs import lost_jobs, overdue_webhooks
+from openidv.store.jobs import lost_jobs, overdue_webhooks, unclaimed_jobs
 from openidv.store.models import StoredFile, utcnow
 from openidv.store.retention import purge
 
@@ -31,14 +31,24 @@ PURGE_EVERY_SECONDS = 3600
 ORPHAN_MIN_AGE_SECONDS = 3600
 
 
-def run_sweep(settings: Settings, queue: JobQueue) -> dict[str, int]:
-    """Expire unused tokens, re-queue lost jobs and overdue webhooks. Safe to run anywhere."""
+def run_sweep(settings: Settings, queue: WorkQueue) -> dict[str, int]:
+    """Expire unused tokens, re-queue lost jobs and overdue webhooks. Safe to run anywhere.
+
+    A job that no worker ever claimed is normally still waiting in the queue. When the queue
+    holds fewer jobs than there are unclaimed verifications, some were lost with it (a Redis
+    restart without persistence, an enqueue that failed): those are queued again after a
+    short grace instead of after the whole lease. A job queued twice is harmless: the
+    second run finds it claimed or finished.
+    """
     now = utcnow()
     with session_scope() as session:
         expired = expire_unused_tokens(session, now)
     with session_scope() as session:
         jobs = lost_jobs(session, now, settings.job_lease_seconds)
+        unclaimed = unclaimed_jobs(session, now, settings.unclaimed_job_grace_seconds)
         hooks = overdue_webhooks(session, now)
+    if unclaimed and queue.pending_count() < len(unclaimed):
+        jobs = list(dict.fromkeys(jobs + unclaimed))
     for verification_id in jobs:
         queue.submit_verification(verification_id)
     for delivery_id in [h for h in expired if h] + hooks:
@@ -65,7 +75,7 @@ def run_retention_purge(settings: Settings) -> None:
 class Sweeper(threading.Thread):
     """Runs the sweep every OPENIDV_SWEEP_INTERVAL_SECONDS, and the retention purge hourly."""
 
-    def __init__(self, settings: Settings, queue: JobQueue) -> None:
+    def __init__(self, settings: Settings, queue: WorkQueue) -> None:
         super().__init__(name="openidv-sweeper", daemon=True)
         self.settings = settings
         self.queue = queue

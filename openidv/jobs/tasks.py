@@ -27,6 +27,23 @@ class WorkQueue:
         self._verification_task = self.huey.task(retries=3, retry_delay=5, name="process_verification")(
             self._run_verification)
         self._webhook_task = self.huey.task(retries=2, retry_delay=5, name="deliver_webhook")(self._run_webhook)
+        self._health_client = None
+
+    def ping(self) -> None:
+        """Raise when the queue's server cannot be reached (readiness checks), within ~2 s."""
+        if self.settings.queue_url and self.settings.queue_url.startswith(("redis://", "rediss://", "unix://")):
+            import redis
+
+            if self._health_client is None:
+                self._health_client = redis.Redis.from_url(self.settings.queue_url, socket_timeout=2,
+                                                           socket_connect_timeout=2)
+            self._health_client.ping()
+        else:
+            self.huey.storage.conn.execute("SELECT 1").fetchone()
+
+    def pending_count(self) -> int:
+        """Messages waiting in the queue (jobs and webhook deliveries)."""
+        return int(self.huey.pending_count())
 
     def submit_verification(self, verification_id: int) -> None:
         self._verification_task(verification_id)

@@ -20,7 +20,7 @@ from openidv.services.queue import JobQueue
 from openidv.store import fraud
 from openidv.store.db import session_scope
 from openidv.store.files import make_file_store
-from openidv.store.jobs import JobInput, claim_job, load_job_input, write_result
+from openidv.store.jobs import JobInput, claim_job, load_job_input, release_claim, write_result
 from openidv.store.models import Verification
 from openidv.webhooks.outbox import add_webhook
 
@@ -40,7 +40,21 @@ def analyse_and_commit(verification_id: int, *, engines: Engines, settings: Sett
     """Analyse, decide, commit, and return the id of the webhook to send (if any)."""
     if not claim_job(verification_id, settings.job_lease_seconds):
         return None
+    try:
+        return _run_claimed(verification_id, engines, settings)
+    except Exception:
+        # Most likely the database went away: give the claim back so that the queue's retry
+        # runs the job as soon as it can, not after the whole lease.
+        try:
+            release_claim(verification_id)
+        except Exception:  # noqa: BLE001 - the lease then runs out and the sweep re-queues it
+            log.warning("could not release the claim of verification %s", verification_id)
+        raise
+
+
+def _run_claimed(verification_id: int, engines: Engines, settings: Settings) -> Optional[int]:
     job = load_job_input(verification_id, make_file_store(settings))
+    log.info("job started", extra={"scanRef": job.scan_ref, "run": job.runs})
     if job.runs > MAX_PROCESSING_RUNS:
         return _commit_failure(verification_id, f"processing failed {job.runs - 1} times")
     try:
@@ -60,13 +74,15 @@ def analyse_and_commit(verification_id: int, *, engines: Engines, settings: Sett
     except ImageRejected as exc:
         return _commit_failure(verification_id, f"stored image could not be decoded: {exc}")
     except Exception as exc:  # noqa: BLE001 - an analyser bug must not lose the verification
-        log.exception("pipeline failed for verification %s", verification_id)
+        log.exception("pipeline failed", extra={"scanRef": job.scan_ref})
         return _commit_failure(verification_id, f"pipeline error: {type(exc).__name__}")
     for stage, seconds in analysed.seconds.items():
         STAGE_SECONDS.labels(stage).observe(seconds)
     started = time.perf_counter()
-    hook = _commit_results(verification_id, job, analysed)
+    hook, status = _commit_results(verification_id, job, analysed)
     STAGE_SECONDS.labels("decision_and_commit").observe(time.perf_counter() - started)
+    log.info("job finished", extra={"scanRef": job.scan_ref, "status": status,
+                                    "seconds": round(sum(analysed.seconds.values()), 3)})
     return hook
 
 
@@ -99,7 +115,7 @@ def _cross_checks(session, verification: Verification, analysed: ImageAnalysis):
     return tuple(dict.fromkeys(tags)), tuple(reasons), key
 
 
-def _commit_results(verification_id: int, job: JobInput, analysed: ImageAnalysis) -> Optional[int]:
+def _commit_results(verification_id: int, job: JobInput, analysed: ImageAnalysis) -> tuple[Optional[int], str]:
     with session_scope() as session:
         verification = session.get(Verification, verification_id)
         tags, reasons, key = _cross_checks(session, verification, analysed)
@@ -127,14 +143,15 @@ def _commit_results(verification_id: int, job: JobInput, analysed: ImageAnalysis
             additional_steps=analysis.images.additional_steps,
         )
         if not write_result(session, verification_id, values):
-            return None
+            return None, "already finished"
         VERIFICATIONS.labels(analysis.decision.status, "automatic").inc()
         for kind, vector in (("selfie", analysis.face.selfie_embedding),
                              ("document", analysis.face.document_embedding)):
             if vector is not None:
                 fraud.store_face(session, verification, kind, vector)
         session.refresh(verification)
-        return add_webhook(session, verification, WebhookEvent.AUTOMATIC, final=analysis.decision.final)
+        hook = add_webhook(session, verification, WebhookEvent.AUTOMATIC, final=analysis.decision.final)
+        return hook, analysis.decision.status
 
 
 def _commit_failure(verification_id: int, why: str) -> Optional[int]:

@@ -14,3 +14,6 @@ class JobQueue(Protocol):
 
     def submit_webhook(self, delivery_id: int) -> None:
         """Queue the delivery of a committed outbox row."""
+
+    def ping(self) -> None:
+        """Raise when the queue's server cannot be reached."""

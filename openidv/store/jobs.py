@@ -29,6 +29,7 @@ class JobInput:
     review_policy: str
     minimum_age: Optional[int]
     runs: int
+    scan_ref: str
 
 
 def _lease_expired(now: dt.datetime, lease_seconds: int):  # noqa: ANN202 - a SQL expression
@@ -65,6 +66,19 @@ def load_job_input(verification_id: int, files: EncryptedFiles) -> JobInput:
             review_policy=partner.review_policy,
             minimum_age=partner.minimum_age,
             runs=v.processing_runs,
+            scan_ref=v.scan_ref,
+        )
+
+
+def release_claim(verification_id: int) -> bool:
+    """Give a claimed, unfinished job back (its run failed): a retry may claim it at once
+    instead of waiting for the lease to run out."""
+    with session_scope() as session:
+        return update_if(
+            session, Verification,
+            Verification.id == verification_id, Verification.finish_time.is_(None),
+            Verification.processing_since.is_not(None),
+            processing_since=None,
         )
 
 
@@ -91,6 +105,20 @@ def lost_jobs(session, now: dt.datetime, lease_seconds: int, limit: int = 1000) 
                 Verification.processing_since < now - lease,
             ),
         ).limit(limit)
+    ))
+
+
+def unclaimed_jobs(session, now: dt.datetime, grace_seconds: float, limit: int = 1000) -> list[int]:  # noqa: ANN001
+    """Started verifications that no worker has claimed for ``grace_seconds``: still queued
+    behind others, or lost with the queue (the caller tells them apart)."""
+    return list(session.scalars(
+        select(Verification.id).where(
+            Verification.status == Status.ACTIVE,
+            Verification.token_used.is_(True),
+            Verification.finish_time.is_(None),
+            Verification.processing_since.is_(None),
+            Verification.start_time < now - dt.timedelta(seconds=grace_seconds),
+        ).order_by(Verification.start_time).limit(limit)
     ))
 
 
