@@ -4,16 +4,18 @@ to the stages as one ``Engines`` object.
 What can be shared between threads is shared: RapidOCR's ONNX Runtime sessions, dlib's
 5-point shape predictor and the liveness model only read their weights. What keeps
 per-call state inside the model object — dlib's HOG detector and ResNet embedder,
-Tesseract's API — is lent from a small pool, one instance per concurrent user, so several
+Tesseract's API, the face-landmark interpreter — is lent from a small pool, one instance per concurrent user, so several
 analyses run in parallel in one process without a lock around the whole job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +38,13 @@ DET_LIMIT_SIDE_PX = 640
 REC_MIN_WIDTH_PX = 48
 
 LIVENESS_MODEL_RESOURCE = "liveness_v1.json"
+
+# MediaPipe's face mesh (468 landmarks, Apache-2.0), taken out of the mediapipe 0.10.21 wheel
+# by the install step (scripts/fetch_face_landmark_model.py; newer wheels ship no models).
+# It lives beside the installed packages, never in the repository, and is never downloaded
+# at run time; the digest pins the exact file.
+FACE_LANDMARK_MODEL_FILE = "face_landmark.tflite"
+FACE_LANDMARK_MODEL_SHA256 = "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814"
 
 T = TypeVar("T")
 
@@ -84,6 +93,8 @@ class Engines:
         self.face_detectors: _Pool[Any] = _Pool(_make_face_detector)
         self.face_embedders: _Pool[Any] = _Pool(_make_face_embedder)
         self.tesseract_mrz: _Pool[Any] = _Pool(_make_tesseract_mrz)
+        # A TFLite interpreter holds its input and output tensors: one per concurrent user.
+        self.face_landmarkers: _Pool[Any] = _Pool(_make_face_landmarker)
 
     # ------------------------------------------------------------ shared models
 
@@ -136,6 +147,7 @@ class Engines:
         self.shape_predictor()
         self.face_embedders.ensure_one()
         self.liveness_model()
+        self.face_landmarkers.ensure_one()
         if not dlib_uses_blas():
             log.warning(
                 "dlib was built without BLAS: each face embedding takes ~80 ms instead of ~13 ms; "
@@ -215,6 +227,32 @@ def _make_rapidocr() -> Any:
         model.session.session = _tuned_session(model.session.session._model_path)
     engine._load_rec_model().rec_image_shape = [3, 48, REC_MIN_WIDTH_PX]
     return engine
+
+
+def face_landmark_model_path() -> Path:
+    """$OPENIDV_FACE_LANDMARK_MODEL, else ``<venv>/share/openidv/face_landmark.tflite``
+    (where scripts/install.sh puts it)."""
+    override = os.environ.get("OPENIDV_FACE_LANDMARK_MODEL")
+    return Path(override) if override else Path(sys.prefix) / "share" / "openidv" / FACE_LANDMARK_MODEL_FILE
+
+
+def _make_face_landmarker() -> Any:
+    """The face-mesh model in a LiteRT interpreter (one thread: the jobs run in parallel)."""
+    path = face_landmark_model_path()
+    if not path.is_file():
+        raise ModelUnavailable(
+            f"face-landmark model not found at {path}: run scripts/install.sh (or "
+            "python scripts/fetch_face_landmark_model.py DEST and set OPENIDV_FACE_LANDMARK_MODEL)")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != FACE_LANDMARK_MODEL_SHA256:
+        raise ModelUnavailable(f"{path} is not the expected face_landmark.tflite (SHA-256 differs)")
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        raise ModelUnavailable("the ai-edge-litert package (runs the face-landmark model) is not installed") from None
+    from openidv.pipeline.landmarks import FaceMesh
+
+    return FaceMesh(Interpreter(model_content=data, num_threads=1))
 
 
 def mrz_traineddata_dir() -> Path:

@@ -29,6 +29,7 @@ class JobInput:
     review_policy: str
     minimum_age: Optional[int]
     runs: int
+    platform: Optional[str] = None  # API, or PC / MOBILE / TABLET for the hosted flow
 
 
 def _lease_expired(now: dt.datetime, lease_seconds: int):  # noqa: ANN202 - a SQL expression
@@ -65,6 +66,7 @@ def load_job_input(verification_id: int, files: EncryptedFiles) -> JobInput:
             review_policy=partner.review_policy,
             minimum_age=partner.minimum_age,
             runs=v.processing_runs,
+            platform=v.platform,
         )
 
 
