@@ -250,6 +250,10 @@ _STANDING_CODES = frozenset({FaceCode.NO_FACE_FOUND, FaceCode.TOO_MANY_FACES, Fa
                              FaceCode.FACE_ERROR})
 
 
+# Standing codes where the selfie's face was usable: a failed challenge still marks it fake.
+_COMPARED_CODES = frozenset({FaceCode.FACE_MISMATCH, FaceCode.AUTO_UNVERIFIABLE})
+
+
 def apply_to_face(face: FaceResult, active: Optional[ActiveLivenessResult]) -> FaceResult:
     """The face result once the active check is known.
 
@@ -257,9 +261,14 @@ def apply_to_face(face: FaceResult, active: Optional[ActiveLivenessResult]) -> F
     looks). PASSED → the passive model's doubt (FACE_UNCERTAIN on a face that matches by
     distance) is overruled to FACE_MATCH; a passive FAKE_FACE against a passed challenge is
     a disagreement and goes to a person (FACE_UNCERTAIN). Codes that do not depend on
-    liveness (mismatch, no face, no portrait...) stand.
+    liveness (mismatch, no face, no portrait...) stand; after a failed challenge a usable
+    selfie face is still marked fake (the FAKE_PHOTO tag).
     """
-    if active is None or face.result in _STANDING_CODES:
+    if active is None:
+        return face
+    if face.result in _STANDING_CODES:
+        if active.outcome == ActiveOutcome.FAILED and face.result in _COMPARED_CODES:
+            return replace(face, liveness=Liveness.FAKE_FACE)  # still denied as it was, tagged FAKE_PHOTO
         return face
     if active.outcome == ActiveOutcome.FAILED:
         return replace(face, result=FaceCode.FAKE_FACE, liveness=Liveness.FAKE_FACE)
