@@ -24,6 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import numpy as np
+
 from openidv.pipeline.mrz import ALPHABET as MRZ_ALPHABET
 
 log = logging.getLogger("openidv.pipeline")
@@ -44,6 +46,7 @@ LIVENESS_MODEL_RESOURCE = "liveness_v1.json"
 # It lives beside the installed packages, never in the repository, and is never downloaded
 # at run time; the digest pins the exact file.
 FACE_LANDMARK_MODEL_FILE = "face_landmark.tflite"
+FACE_MESH_POINTS = 468
 FACE_LANDMARK_MODEL_SHA256 = "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814"
 
 T = TypeVar("T")
@@ -229,6 +232,28 @@ def _make_rapidocr() -> Any:
     return engine
 
 
+class FaceMesh:
+    """One LiteRT interpreter of the face-landmark model (not thread-safe: pooled)."""
+
+    def __init__(self, interpreter: Any) -> None:
+        interpreter.allocate_tensors()
+        self._interpreter = interpreter
+        self._input = interpreter.get_input_details()[0]["index"]
+        outputs = interpreter.get_output_details()
+        self._points = next(o["index"] for o in outputs if int(np.prod(o["shape"])) == FACE_MESH_POINTS * 3)
+        self._presence = next(o["index"] for o in outputs if int(np.prod(o["shape"])) == 1)
+
+    def run(self, crop_rgb: np.ndarray) -> tuple[np.ndarray, float]:
+        """468 (x, y, z) in crop pixels for a 192×192 RGB uint8 crop, and the probability
+        that a face is there."""
+        self._interpreter.set_tensor(self._input, crop_rgb.astype(np.float32)[None] / 255.0)
+        self._interpreter.invoke()
+        points = self._interpreter.get_tensor(self._points).reshape(FACE_MESH_POINTS, 3).copy()
+        logit = float(self._interpreter.get_tensor(self._presence).ravel()[0])
+        return points, float(1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50))))
+
+
+
 def face_landmark_model_path() -> Path:
     """$OPENIDV_FACE_LANDMARK_MODEL, else ``<venv>/share/openidv/face_landmark.tflite``
     (where scripts/install.sh puts it)."""
@@ -250,8 +275,6 @@ def _make_face_landmarker() -> Any:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:
         raise ModelUnavailable("the ai-edge-litert package (runs the face-landmark model) is not installed") from None
-    from openidv.pipeline.landmarks import FaceMesh
-
     return FaceMesh(Interpreter(model_content=data, num_threads=1))
 
 

@@ -8,16 +8,15 @@ of the eye line), as MediaPipe's own pipeline does from frame to frame.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 import cv2
 import numpy as np
 
-from openidv.pipeline.engines import Engines
+from openidv.pipeline.engines import Engines, FaceMesh
 from openidv.pipeline.results import Box
 
 INPUT_PX = 192  # the model's input side
-POINTS = 468
 # Crop side relative to the detector's box (dlib HOG boxes are tight, eyebrows to lip) and
 # relative to the landmarks' extent once they are known.
 BOX_CROP_SCALE = 1.6
@@ -27,27 +26,6 @@ REFINE_PASSES = 2
 RIGHT_EYE_OUTER, LEFT_EYE_OUTER = 33, 263
 RIGHT_CHEEK_CONTOUR, LEFT_CHEEK_CONTOUR = 234, 454
 NOSE_TIP = 1
-
-
-class FaceMesh:
-    """One LiteRT interpreter of the face-landmark model (not thread-safe: pooled)."""
-
-    def __init__(self, interpreter: Any) -> None:
-        interpreter.allocate_tensors()
-        self._interpreter = interpreter
-        self._input = interpreter.get_input_details()[0]["index"]
-        outputs = interpreter.get_output_details()
-        self._points = next(o["index"] for o in outputs if int(np.prod(o["shape"])) == POINTS * 3)
-        self._presence = next(o["index"] for o in outputs if int(np.prod(o["shape"])) == 1)
-
-    def run(self, crop_rgb: np.ndarray) -> tuple[np.ndarray, float]:
-        """468 (x, y, z) in crop pixels for a 192×192 RGB uint8 crop, and the probability
-        that a face is there."""
-        self._interpreter.set_tensor(self._input, crop_rgb.astype(np.float32)[None] / 255.0)
-        self._interpreter.invoke()
-        points = self._interpreter.get_tensor(self._points).reshape(POINTS, 3).copy()
-        logit = float(self._interpreter.get_tensor(self._presence).ravel()[0])
-        return points, float(1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50))))
 
 
 @dataclass(frozen=True)
