@@ -39,6 +39,10 @@ fi
 CMAKE_TOOLCHAIN_FILE="$PWD/scripts/dlib-build.cmake" \
   .venv/bin/python -m pip install --quiet -e ".$extras"
 
+# MediaPipe's face-landmark model (hosted flow's "move closer" check), out of its wheel
+# into .venv/share/openidv/ (kept out of the repository; openidv never downloads it).
+.venv/bin/python scripts/fetch_face_landmark_model.py
+
 if ! .venv/bin/python -c 'import dlib, sys; sys.exit(0 if dlib.DLIB_USE_BLAS else 1)'; then
   echo "warning: dlib was built without BLAS (face embedding ~6x slower). Install" \
        "libopenblas-dev, then: .venv/bin/pip install --no-cache-dir --force-reinstall --no-deps dlib" >&2

@@ -4,16 +4,18 @@ to the stages as one ``Engines`` object.
 What can be shared between threads is shared: RapidOCR's ONNX Runtime sessions, dlib's
 5-point shape predictor and the liveness model only read their weights. What keeps
 per-call state inside the model object — dlib's HOG detector and ResNet embedder,
-Tesseract's API — is lent from a small pool, one instance per concurrent user, so several
+Tesseract's API, the face-landmark interpreter — is lent from a small pool, one instance per concurrent user, so several
 analyses run in parallel in one process without a lock around the whole job.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +23,8 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+import numpy as np
 
 from openidv.pipeline.mrz import ALPHABET as MRZ_ALPHABET
 
@@ -36,6 +40,14 @@ DET_LIMIT_SIDE_PX = 640
 REC_MIN_WIDTH_PX = 48
 
 LIVENESS_MODEL_RESOURCE = "liveness_v1.json"
+
+# MediaPipe's face mesh (468 landmarks, Apache-2.0), taken out of the mediapipe 0.10.21 wheel
+# by the install step (scripts/fetch_face_landmark_model.py; newer wheels ship no models).
+# It lives beside the installed packages, never in the repository, and is never downloaded
+# at run time; the digest pins the exact file.
+FACE_LANDMARK_MODEL_FILE = "face_landmark.tflite"
+FACE_MESH_POINTS = 468
+FACE_LANDMARK_MODEL_SHA256 = "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814"
 
 T = TypeVar("T")
 
@@ -84,6 +96,8 @@ class Engines:
         self.face_detectors: _Pool[Any] = _Pool(_make_face_detector)
         self.face_embedders: _Pool[Any] = _Pool(_make_face_embedder)
         self.tesseract_mrz: _Pool[Any] = _Pool(_make_tesseract_mrz)
+        # A TFLite interpreter holds its input and output tensors: one per concurrent user.
+        self.face_landmarkers: _Pool[Any] = _Pool(_make_face_landmarker)
 
     # ------------------------------------------------------------ shared models
 
@@ -136,6 +150,7 @@ class Engines:
         self.shape_predictor()
         self.face_embedders.ensure_one()
         self.liveness_model()
+        self.face_landmarkers.ensure_one()
         if not dlib_uses_blas():
             log.warning(
                 "dlib was built without BLAS: each face embedding takes ~80 ms instead of ~13 ms; "
@@ -215,6 +230,52 @@ def _make_rapidocr() -> Any:
         model.session.session = _tuned_session(model.session.session._model_path)
     engine._load_rec_model().rec_image_shape = [3, 48, REC_MIN_WIDTH_PX]
     return engine
+
+
+class FaceMesh:
+    """One LiteRT interpreter of the face-landmark model (not thread-safe: pooled)."""
+
+    def __init__(self, interpreter: Any) -> None:
+        interpreter.allocate_tensors()
+        self._interpreter = interpreter
+        self._input = interpreter.get_input_details()[0]["index"]
+        outputs = interpreter.get_output_details()
+        self._points = next(o["index"] for o in outputs if int(np.prod(o["shape"])) == FACE_MESH_POINTS * 3)
+        self._presence = next(o["index"] for o in outputs if int(np.prod(o["shape"])) == 1)
+
+    def run(self, crop_rgb: np.ndarray) -> tuple[np.ndarray, float]:
+        """468 (x, y, z) in crop pixels for a 192×192 RGB uint8 crop, and the probability
+        that a face is there."""
+        self._interpreter.set_tensor(self._input, crop_rgb.astype(np.float32)[None] / 255.0)
+        self._interpreter.invoke()
+        points = self._interpreter.get_tensor(self._points).reshape(FACE_MESH_POINTS, 3).copy()
+        logit = float(self._interpreter.get_tensor(self._presence).ravel()[0])
+        return points, float(1.0 / (1.0 + np.exp(-np.clip(logit, -50, 50))))
+
+
+
+def face_landmark_model_path() -> Path:
+    """$OPENIDV_FACE_LANDMARK_MODEL, else ``<venv>/share/openidv/face_landmark.tflite``
+    (where scripts/install.sh puts it)."""
+    override = os.environ.get("OPENIDV_FACE_LANDMARK_MODEL")
+    return Path(override) if override else Path(sys.prefix) / "share" / "openidv" / FACE_LANDMARK_MODEL_FILE
+
+
+def _make_face_landmarker() -> Any:
+    """The face-mesh model in a LiteRT interpreter (one thread: the jobs run in parallel)."""
+    path = face_landmark_model_path()
+    if not path.is_file():
+        raise ModelUnavailable(
+            f"face-landmark model not found at {path}: run scripts/install.sh (or "
+            "python scripts/fetch_face_landmark_model.py DEST and set OPENIDV_FACE_LANDMARK_MODEL)")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != FACE_LANDMARK_MODEL_SHA256:
+        raise ModelUnavailable(f"{path} is not the expected face_landmark.tflite (SHA-256 differs)")
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError:
+        raise ModelUnavailable("the ai-edge-litert package (runs the face-landmark model) is not installed") from None
+    return FaceMesh(Interpreter(model_content=data, num_threads=1))
 
 
 def mrz_traineddata_dir() -> Path:

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Optional
 import numpy as np
 
 from openidv.core.vocab import DocumentCode, FaceCode, FraudTag, Liveness, Step, SuspicionReason, TokenType
+from openidv.pipeline.active_liveness import ActiveLivenessResult, apply_to_face, check_challenge, missing_challenge
 from openidv.pipeline.decision import Decision, Reason, decide
 from openidv.pipeline.document import analyse_document, has_document
 from openidv.pipeline.document.portrait import embed_document_portrait
@@ -36,6 +37,8 @@ class ImageAnalysis:
     detected_type: Optional[str]
     additional_steps: Optional[dict[str, str]]  # step -> "Additional step is valid" ...
     seconds: dict[str, float] = field(default_factory=dict)  # time per stage, for metrics
+    # The hosted flow's challenge ("move closer"), when one was asked for.
+    active_liveness: Optional[ActiveLivenessResult] = None
 
 
 @dataclass(frozen=True)
@@ -156,9 +159,34 @@ def document_fields(document: DocumentResult) -> dict[str, Optional[str]]:
     return out
 
 
-def _timed_selfie_analysis(engines: Engines, selfie: np.ndarray) -> tuple[SelfieAnalysis, float]:
+@dataclass(frozen=True)
+class ChallengeInput:
+    """What the hosted flow asked the person to do, and the frames it captured meanwhile."""
+
+    challenge: str
+    frames: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
+class _SelfieWork:
+    selfie: SelfieAnalysis
+    active: Optional[ActiveLivenessResult]
+    seconds: dict[str, float]
+
+
+def _selfie_and_challenge(engines: Engines, selfie_image: np.ndarray,
+                          challenge: Optional[ChallengeInput]) -> _SelfieWork:
+    """The selfie's analysis, then the challenge frames against its face."""
     started = time.perf_counter()
-    return analyse_selfie(engines, selfie), time.perf_counter() - started
+    selfie = analyse_selfie(engines, selfie_image)
+    seconds = {"selfie": time.perf_counter() - started}
+    if challenge is None:
+        return _SelfieWork(selfie, None, seconds)
+    started = time.perf_counter()
+    active = (check_challenge(engines, challenge.challenge, challenge.frames, selfie.embedding)
+              if challenge.frames else missing_challenge())
+    seconds["active_liveness"] = time.perf_counter() - started
+    return _SelfieWork(selfie, active, seconds)
 
 
 def analyse_images(
@@ -170,7 +198,10 @@ def analyse_images(
     declared_type: Optional[str],
     additional_steps: tuple[str, ...] = (),
     today: Optional[dt.date] = None,
+    challenge: Optional[ChallengeInput] = None,
 ) -> ImageAnalysis:
+    """The document and face stages; ``challenge``: the hosted flow's active check, run
+    right after the selfie in the face thread (it compares its frames with the selfie's face)."""
     seconds: dict[str, float] = {}
     selfie_to_analyse = token_type == TokenType.IDENTIFICATION and images.get(Step.FACE) is not None
     # Face work needs little from the document, so it runs in a helper thread while the
@@ -178,7 +209,7 @@ def analyse_images(
     # portrait on the front — the portrait's face. dlib's single-threaded detector and
     # embedding then fill the gaps ONNX Runtime's OCR leaves on the cores. The helper thread
     # is always drained before this returns, so no work of this job outlives it.
-    selfie_job = (helper_thread("face").submit(_timed_selfie_analysis, engines, images[Step.FACE])
+    selfie_job = (helper_thread("face").submit(_selfie_and_challenge, engines, images[Step.FACE], challenge)
                   if selfie_to_analyse else None)
     portrait_jobs: dict[Box, Future] = {}
 
@@ -197,13 +228,16 @@ def analyse_images(
         wait([job for job in (selfie_job, *portrait_jobs.values()) if job is not None])
     seconds["document"] = time.perf_counter() - started
     started = time.perf_counter()
-    selfie = None
+    selfie, active = None, None
     if selfie_job is not None:
-        selfie, seconds["selfie"] = selfie_job.result()
+        work = selfie_job.result()
+        selfie, active = work.selfie, work.active
+        seconds.update(work.seconds)
     face = analyse_face_images(engines, images, document, face_required=token_type == TokenType.IDENTIFICATION,
                                selfie=selfie,
                                portrait_faces={box: job.result() for box, job in portrait_jobs.items()})
     seconds["face"] = time.perf_counter() - started
+    face = apply_to_face(face, active)
     started = time.perf_counter()
     steps = check_additional_steps(engines, images, additional_steps)
     seconds["additional_steps"] = time.perf_counter() - started
@@ -214,7 +248,16 @@ def analyse_images(
         detected_type=document.document_type or declared_type,
         additional_steps=steps,
         seconds=seconds,
+        active_liveness=active,
     )
+
+
+def active_liveness_reasons(active: Optional[ActiveLivenessResult]) -> tuple[Reason, ...]:
+    """The challenge's outcome as a decision reason (what full-status and the console show)."""
+    if active is None:
+        return ()
+    return (Reason("active_liveness", active.outcome, f"{active.challenge} {active.why}: {active.detail}",
+                   dict(active.scores)),)
 
 
 def conclude(
@@ -254,6 +297,7 @@ def conclude(
     evidence = (
         Reason("document", document.validity, document.method, dict(document.scores)),
         Reason("face", face.result, face.method, {k: v for k, v in face_scores.items() if v is not None}),
+        *active_liveness_reasons(images.active_liveness),
         *fraud_reasons,
     )
     return Analysis(

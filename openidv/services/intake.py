@@ -13,6 +13,7 @@ from openidv.core.errors import BadValue, MissingValue, TokenNotValid
 from openidv.core.steps import required_steps, unknown_steps
 from openidv.core.token import DEFAULT_EXPIRY_SECONDS, DEFAULT_LOCALE, DEFAULT_SESSION_SECONDS, TokenOptions
 from openidv.core.vocab import DOCUMENT_TYPES, TokenType
+from openidv.pipeline.active_liveness import MAX_FRAMES, frame_step
 from openidv.pipeline.engines import Engines
 from openidv.services.partners import PartnerContext
 from openidv.services.queue import JobQueue
@@ -23,6 +24,11 @@ from openidv.store.models import Partner, Verification
 from openidv.store.verifications import TokenProblem, create_verification, start_processing, usable_token
 
 log = logging.getLogger("openidv.intake")
+
+# The hosted flow's challenge frames are small JPEGs (480 px on the long side, ~40 KB):
+# anything much larger is not what the flow's page sends.
+FRAME_MAX_BYTES = 300 * 1024
+FRAME_MAX_MEGAPIXELS = 0.5
 
 
 # ------------------------------------------------------------------ tokens
@@ -96,6 +102,9 @@ class ImageSubmission:
     images: dict[str, str]
     platform: str
     skip_analysis: bool = False
+    # The hosted flow's "move closer" frames (base64, capture order), stored beside the
+    # images as FACE_CHALLENGE_1... for the worker's active check and the reviewer.
+    challenge_frames: tuple[str, ...] = ()
 
 
 def check_steps(token: TokenOptions, submission: ImageSubmission) -> None:
@@ -113,8 +122,21 @@ def check_steps(token: TokenOptions, submission: ImageSubmission) -> None:
 def decode_submission(submission: ImageSubmission, partner: PartnerContext,
                       settings: Settings) -> dict[str, UploadedImage]:
     max_bytes = partner.max_image_bytes or settings.max_image_bytes
-    return {step: decode_upload(step, value, max_bytes=max_bytes, max_megapixels=settings.max_megapixels)
-            for step, value in submission.images.items()}
+    uploads = {step: decode_upload(step, value, max_bytes=max_bytes, max_megapixels=settings.max_megapixels)
+               for step, value in submission.images.items()}
+    uploads.update(decode_frames(submission.challenge_frames))
+    return uploads
+
+
+def decode_frames(frames: tuple[str, ...]) -> dict[str, UploadedImage]:
+    """The challenge frames, checked like images but with the frames' small limits."""
+    if len(frames) > MAX_FRAMES:
+        raise BadValue(f"Bad value for field 'frames': at most {MAX_FRAMES} frames")
+    decoded = {}
+    for number, value in enumerate(frames, start=1):
+        step = frame_step(number)
+        decoded[step] = decode_upload(step, value, max_bytes=FRAME_MAX_BYTES, max_megapixels=FRAME_MAX_MEGAPIXELS)
+    return decoded
 
 
 def accept_images(

@@ -11,11 +11,13 @@ from openidv.config import Settings
 from openidv.core.steps import additional_step_names
 from openidv.core.vocab import DocumentCode, FaceCode, FraudTag, Status, TokenType, WebhookEvent
 from openidv.metrics import STAGE_SECONDS, VERIFICATIONS
+from openidv.pipeline.active_liveness import Challenge, frame_steps_in_order
 from openidv.pipeline.decision import Reason
 from openidv.pipeline.engines import Engines
 from openidv.pipeline.images import ANALYSIS_MAX_SIDE, ImageRejected, decode_image
-from openidv.pipeline.run import Analysis, ImageAnalysis, analyse_images, conclude
+from openidv.pipeline.run import Analysis, ChallengeInput, ImageAnalysis, analyse_images, conclude
 from openidv.pipeline.selfie import FACE_MATCH_MAX_DISTANCE
+from openidv.services.flow import FLOW_PLATFORMS
 from openidv.services.queue import JobQueue
 from openidv.store import fraud
 from openidv.store.db import session_scope
@@ -61,6 +63,7 @@ def _run_claimed(verification_id: int, engines: Engines, settings: Settings) -> 
         started = time.perf_counter()
         images = {step: decode_image(data, max_side=ANALYSIS_MAX_SIDE)
                   for step, data in job.images.items() if data is not None}
+        challenge = _challenge_of(job, images)
         STAGE_SECONDS.labels("decode").observe(time.perf_counter() - started)
         analysed = analyse_images(
             engines,
@@ -70,6 +73,7 @@ def _run_claimed(verification_id: int, engines: Engines, settings: Settings) -> 
             declared_type=job.declared_type,
             additional_steps=additional_step_names(
                 job.token_request.get("additionalSteps"), job.country, job.declared_type),
+            challenge=challenge,
         )
     except ImageRejected as exc:
         return _commit_failure(verification_id, f"stored image could not be decoded: {exc}")
@@ -84,6 +88,16 @@ def _run_claimed(verification_id: int, engines: Engines, settings: Settings) -> 
     log.info("job finished", extra={"scanRef": job.scan_ref, "status": status,
                                     "seconds": round(sum(analysed.seconds.values()), 3)})
     return hook
+
+
+def _challenge_of(job: JobInput, images: dict) -> Optional[ChallengeInput]:  # noqa: ANN001
+    """The hosted flow's "move closer" frames, taken out of ``images``. Every selfie handed in
+    through the flow gets the active check; one without frames is checked as such (an
+    inconclusive result), never skipped."""
+    frames = tuple(images.pop(step) for step in frame_steps_in_order(list(images)))
+    if job.platform not in FLOW_PLATFORMS or job.token_type != TokenType.IDENTIFICATION:
+        return None
+    return ChallengeInput(Challenge.MOVE_CLOSER, frames)
 
 
 def _cross_checks(session, verification: Verification, analysed: ImageAnalysis):  # noqa: ANN001, ANN202

@@ -30,6 +30,7 @@ class JobInput:
     minimum_age: Optional[int]
     runs: int
     scan_ref: str
+    platform: Optional[str] = None  # OTHER (direct processing), or PC / MOBILE / TABLET for the hosted flow
 
 
 def _lease_expired(now: dt.datetime, lease_seconds: int):  # noqa: ANN202 - a SQL expression
@@ -67,6 +68,7 @@ def load_job_input(verification_id: int, files: EncryptedFiles) -> JobInput:
             minimum_age=partner.minimum_age,
             runs=v.processing_runs,
             scan_ref=v.scan_ref,
+            platform=v.platform,
         )
 
 

@@ -56,6 +56,23 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def still_approach_frames(face_jpeg: bytes, count: int = 3) -> list[str]:
+    """"Move closer" frames made of a still photo that only grows (what a print held up and
+    brought nearer looks like): 480×640 JPEGs, base64."""
+    photo = Image.open(io.BytesIO(face_jpeg)).convert("RGB")
+    frames = []
+    for i in range(count):
+        zoom = 1.0 + 0.35 * i
+        canvas = Image.new("RGB", (480, 640), (90, 90, 90))
+        picture = photo.copy()
+        picture.thumbnail((int(300 * zoom), int(400 * zoom)))
+        canvas.paste(picture, ((480 - picture.width) // 2, (640 - picture.height) // 2))
+        out = io.BytesIO()
+        canvas.save(out, "JPEG", quality=80)
+        frames.append(b64(out.getvalue()))
+    return frames
+
+
 def database_url(service: Service) -> str:
     url = service.env.get("OPENIDV_DATABASE_URL") or f"sqlite:///{service.env['OPENIDV_HOME']}/openidv.db"
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -295,13 +312,22 @@ def test_failed_photo_validation_keeps_the_token(service, partner, real_images):
     key = created["authToken"]
     blank = b64(jpeg_bytes(800, 600, (250, 250, 250)))
     with browser_client(service) as c:
-        r = c.post(f"/flow/{key}/submit", json={"images": {"FRONT": blank, "FACE": b64(real_images["face"])}})
+        frames = still_approach_frames(real_images["face"])
+        r = c.post(f"/flow/{key}/submit", json={"images": {"FRONT": blank, "FACE": b64(real_images["face"])},
+                                                "frames": frames})
         assert r.status_code == 200
         assert r.json() == {"ok": False, "identifier": "DOC_NOT_FOUND", "step": "FRONT",
                             "message": "We could not see a document on this photo. Please retake it with "
                                        "the whole document in the frame."}
         missing = c.post(f"/flow/{key}/submit", json={"images": {"FRONT": blank}}).json()
         assert missing["identifier"] == "MISSING_VALUE" and missing["step"] == "FACE"
+        # A selfie without its "move closer" frames is refused, not accepted without the check.
+        no_frames = c.post(f"/flow/{key}/submit", json={"images": {"FRONT": b64(real_images["passport"]),
+                                                                   "FACE": b64(real_images["face"])}}).json()
+        assert no_frames["identifier"] == "MISSING_VALUE" and no_frames["step"] == "FACE"
+        too_many = c.post(f"/flow/{key}/submit", json={"images": {"FRONT": blank, "FACE": b64(real_images["face"])},
+                                                       "frames": frames * 3}).json()
+        assert too_many["identifier"] == "BAD_VALUE"
         assert c.get(f"/flow/{key}").status_code == 200  # still usable
 
 
@@ -316,10 +342,13 @@ def test_upload_submission_reaches_a_final_status_and_the_webhook(service, partn
                         **landing_urls(tag))
     key, scan_ref = created["authToken"], created["scanRef"]
     images = {"FRONT": b64(real_images["passport"])}
+    frames: list[str] = []
     if token_type == "IDENTIFICATION":
         images["FACE"] = b64(real_images["face"])
+        frames = still_approach_frames(real_images["face"])
     with browser_client(service, user_agent) as c:
-        r = c.post(f"/flow/{key}/submit", json={"country": "cz", "documentType": "PASSPORT", "images": images})
+        r = c.post(f"/flow/{key}/submit", json={"country": "cz", "documentType": "PASSPORT", "images": images,
+                                                "frames": frames})
         assert r.status_code == 200 and r.json() == {"ok": True, "next": f"/flow/{key}/wait"}, r.text
         assert c.get(f"/flow/{key}/wait").status_code == 200
         state = wait_for_outcome(c, key)
@@ -337,7 +366,18 @@ def test_upload_submission_reaches_a_final_status_and_the_webhook(service, partn
     payload = hooks[0].json()
     assert payload["platform"] == platform
     assert payload["status"]["overall"] == status["status"]
-    assert set(payload["fileUrls"]) == set(images)
+    # The challenge frames are stored (encrypted) beside the photos, for the reviewer.
+    assert set(payload["fileUrls"]) == set(images) | {f"FACE_CHALLENGE_{i + 1}" for i in range(len(frames))}
+    with service.client(partner) as api:
+        explained = api.post("/api/v2/full-status", json={"scanRef": scan_ref, "includeReasons": True}).json()
+    reasons = {r["check"]: r for r in explained["openidv"]["decision_reasons"]}
+    if token_type == "IDENTIFICATION":
+        # A still photo that only grows: the active check sees a flat picture.
+        assert reasons["active_liveness"]["outcome"] == "FAILED", reasons
+        assert "FLAT_IMAGE" in reasons["active_liveness"]["detail"]
+        assert "FAKE_PHOTO" in payload["status"]["fraudTags"]
+    else:
+        assert "active_liveness" not in reasons
     for log in service.logs:  # the token is a bearer secret: never in a log line
         assert key not in log.read_text(errors="replace"), log
 
@@ -370,19 +410,6 @@ def test_pages_load_nothing_from_other_sites():
 
 
 # ----------------------------------------------------------------------------- in a real browser
-
-
-def write_y4m(image_bytes: bytes, path: Path, size: tuple[int, int] = (1280, 960)) -> None:
-    """A one-frame YUV4MPEG2 video of the image (Chromium's fake camera loops it)."""
-    canvas = Image.new("RGB", size, (90, 90, 90))
-    picture = Image.open(io.BytesIO(image_bytes)).convert("RGB")
-    picture.thumbnail((int(size[0] * 0.86), int(size[1] * 0.86)))
-    canvas.paste(picture, ((size[0] - picture.width) // 2, (size[1] - picture.height) // 2))
-    y, cb, cr = canvas.convert("YCbCr").split()
-    half = (size[0] // 2, size[1] // 2)
-    with open(path, "wb") as fh:
-        fh.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F30:1 Ip A1:1 C420jpeg\n".encode())
-        fh.write(b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes())
 
 
 class LandingPages:
@@ -473,19 +500,57 @@ def only_embedded(service: Service) -> None:
         pytest.skip("the browser tests run once, against the embedded mode")
 
 
+def write_approach_y4m(far: Path, near: Path, path: Path, size: tuple[int, int] = (480, 640),
+                       far_frames: int = 15, near_frames: int = 45) -> None:
+    """A 10 fps YUV4MPEG2 loop of a real capture: the far shot for 1.5 s, then the near shot
+    of the same attempt for 4.5 s. A marker block in the top-left corner is white during the
+    far part, so the test can start the challenge when the loop begins again."""
+    def frame(source: Path, marker: int) -> bytes:
+        picture = Image.open(source).convert("RGB").resize(size)
+        picture.paste((marker, marker, marker), (0, 0, size[0] // 6, size[1] // 6))
+        y, cb, cr = picture.convert("YCbCr").split()
+        half = (size[0] // 2, size[1] // 2)
+        return b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+
+    far_frame, near_frame = frame(far, 255), frame(near, 0)
+    with open(path, "wb") as fh:
+        fh.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(far_frames):
+            fh.write(far_frame)
+        for _ in range(near_frames):
+            fh.write(near_frame)
+
+
+# The top-left pixel of the camera picture (read through Playwright, not the page's scripts).
+MARKER_JS = ("v => { const c = document.createElement('canvas'); c.width = 6; c.height = 6; "
+             "const g = c.getContext('2d'); g.drawImage(v, 0, 0, 6, 6); return g.getImageData(0, 0, 1, 1).data[0]; }")
+
+
+def start_when_the_loop_restarts(face: Any) -> None:
+    """Press Start just after the fake camera's loop went from the near to the far shot, so
+    the challenge sees the far shot first and the near one while it captures."""
+    video = face.locator("video")
+    wait_until(lambda: video.evaluate(MARKER_JS) < 100, "the near part of the camera loop", timeout=30)
+    wait_until(lambda: video.evaluate(MARKER_JS) > 150, "the far part of the camera loop", timeout=30)
+    face.get_by_role("button", name="Start").click()
+
+
 @pytest.mark.slow
-def test_browser_full_verification_with_the_camera(service, partner, receiver, real_images, playwright_api,
-                                                   landing, tmp_path):
+def test_browser_full_verification_with_the_move_closer_challenge(service, partner, receiver, real_images,
+                                                                  playwright_api, landing, tmp_path, test_data_dir):
     only_embedded(service)
+    live = test_data_dir / "extra" / "spoof" / "biometrics-server" / "real" / "test1"
+    if not live.exists():
+        pytest.skip("extra/spoof/biometrics-server not in the test data")
     # The partner reviews failed verifications, so the user is sent to successUrl whatever
-    # the automatic result of these expired specimen documents is.
+    # the automatic result (the selfie is not the specimen passport's holder).
     service.cli("partner", "policy", partner.api_key, "--review", "review_failed")
     created = new_token(service, partner, documents=["PASSPORT"], **landing.urls)
     scan_ref = created["scanRef"]
-    video = tmp_path / "passport.y4m"
-    write_y4m(real_images["passport"], video)
-    face_file = tmp_path / "selfie.jpg"
-    face_file.write_bytes(real_images["face"])
+    video = tmp_path / "approach.y4m"
+    write_approach_y4m(live / "image.jpeg", live / "zoomedImage.jpeg", video)
+    front_file = tmp_path / "passport.jpg"
+    front_file.write_bytes(real_images["passport"])
 
     browser = launch(playwright_api, camera_allowed=True, video=video)
     try:
@@ -501,8 +566,7 @@ def test_browser_full_verification_with_the_camera(service, partner, receiver, r
         front = page.locator("#step-FRONT")
         front.locator(".capture").wait_for(state="visible", timeout=30_000)
         wait_until(lambda: front.locator("video").evaluate("v => v.videoWidth") > 0, "the camera shows frames")
-        shot(page, "2-camera-document")
-        front.get_by_role("button", name="Take photo").click()
+        front.locator("input[type=file]").set_input_files(str(front_file))  # documents may still be uploaded
         front.get_by_role("button", name="Use this photo").wait_for(timeout=60_000)
         assert "The photo looks good." in front.locator(".notice").inner_text()
         shot(page, "3-checked")
@@ -511,10 +575,20 @@ def test_browser_full_verification_with_the_camera(service, partner, receiver, r
         face = page.locator("#step-FACE")
         face.locator(".capture").wait_for(state="visible", timeout=30_000)
         wait_until(lambda: face.locator("video").evaluate("v => v.videoWidth") > 0, "the selfie camera")
+        assert face.locator("label.upload").count() == 0  # the selfie is camera only
+        assert "bring the phone slowly closer" in face.inner_text()
         page.wait_for_timeout(500)  # let a frame be painted for the screenshot
-        shot(page, "4-camera-selfie")
-        face.locator("input[type=file]").set_input_files(str(face_file))
-        face.get_by_role("button", name="Use this photo").wait_for(timeout=60_000)
+        shot(page, "4-challenge-phone")
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.wait_for_timeout(300)
+        shot(page, "4-challenge-desktop")
+        page.set_viewport_size({"width": 390, "height": 844})
+        start_when_the_loop_restarts(face)
+        wait_until(lambda: "fills the large oval" in face.locator(".notice").inner_text(), "the closer prompt")
+        page.wait_for_timeout(2600)  # the oval has grown
+        shot(page, "4-challenge-closer")
+        face.get_by_role("button", name="Use this photo").wait_for(timeout=90_000)
+        assert "The photo looks good." in face.locator(".notice").inner_text()
         face.get_by_role("button", name="Use this photo").click()
 
         review = page.locator("#step-REVIEW")
@@ -531,18 +605,20 @@ def test_browser_full_verification_with_the_camera(service, partner, receiver, r
     assert status["status"] in ("APPROVED", "REVIEWING")
     hook = receiver.wait_for(lambda h: h.json().get("scanRef") == scan_ref, timeout=120)[0].json()
     assert hook["platform"] == "MOBILE"
-    assert set(hook["fileUrls"]) == {"FRONT", "FACE"}
+    assert {"FRONT", "FACE", "FACE_CHALLENGE_1", "FACE_CHALLENGE_6"} <= set(hook["fileUrls"])
+    with service.client(partner) as api:
+        explained = api.post("/api/v2/full-status", json={"scanRef": scan_ref, "includeReasons": True}).json()
+    reasons = {r["check"]: r for r in explained["openidv"]["decision_reasons"]}
+    assert reasons["active_liveness"]["outcome"] == "PASSED", reasons["active_liveness"]
 
 
 @pytest.mark.slow
-def test_browser_camera_denied_falls_back_to_upload(service, partner, receiver, real_images, playwright_api,
-                                                    landing, tmp_path):
+def test_browser_camera_denied_falls_back_to_upload_for_documents_only(service, partner, real_images,
+                                                                        playwright_api, tmp_path):
     only_embedded(service)
-    created = new_token(service, partner, documents=["PASSPORT"], country="CZ", **landing.urls)
-    scan_ref = created["scanRef"]
-    front_file, face_file = tmp_path / "front.jpg", tmp_path / "face.jpg"
+    created = new_token(service, partner, documents=["PASSPORT"], country="CZ")
+    front_file = tmp_path / "front.jpg"
     front_file.write_bytes(real_images["passport"])
-    face_file.write_bytes(real_images["face"])
 
     browser = launch(playwright_api, camera_allowed=False, video=None)
     try:
@@ -562,20 +638,19 @@ def test_browser_camera_denied_falls_back_to_upload(service, partner, receiver, 
         front.get_by_role("button", name="Use this photo").wait_for(timeout=60_000)
         assert "looks good" in notice.inner_text()
         front.get_by_role("button", name="Use this photo").click()
+        # The selfie cannot be replaced by a file: the person is told why and how to go on.
         face = page.locator("#step-FACE")
-        face.locator("input[type=file]").set_input_files(str(face_file))
-        face.get_by_role("button", name="Use this photo").wait_for(timeout=60_000)
-        face.get_by_role("button", name="Use this photo").click()
-        page.locator("#step-REVIEW").get_by_role("button", name="Send").click()
-        page.wait_for_url(re.compile(r"http://127\.0\.0\.1:\d+/(success|unverified|error)$"), timeout=180_000)
-        landed = page.url
+        wait_until(lambda: "The selfie needs your camera" in face.locator(".notice").inner_text(),
+                   "the selfie's camera-needed message")
+        assert "cannot be completed" in face.locator(".notice").inner_text()
+        assert face.locator("input[type=file]").count() == 0
+        assert face.get_by_role("button", name="Try again").is_visible()
+        assert face.get_by_role("button", name="Use this photo").is_hidden()
+        shot(page, "7-selfie-camera-denied")
     finally:
         browser.close()
-
-    status = service.wait_for_status(partner, scan_ref)
-    assert landed == landing.urls[f"{EXPECTED_PAGE[status['status']]}Url"]
-    hook = receiver.wait_for(lambda h: h.json().get("scanRef") == scan_ref, timeout=120)[0].json()
-    assert hook["platform"] == "PC"
+    with service.client(partner) as api:  # nothing was handed in
+        assert api.post("/api/v2/status", json={"scanRef": created["scanRef"]}).json()["status"] == "ACTIVE"
 
 
 @pytest.mark.slow

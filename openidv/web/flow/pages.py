@@ -18,13 +18,15 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from openidv.core.errors import ApiError, BadValue, RequestTooLarge
+from openidv.core.errors import ApiError, BadValue, MissingValue, RequestTooLarge
 from openidv.core.steps import capture_steps
 from openidv.core.vocab import IMAGE_STEPS, Platform, Status, Step, TokenType
 from openidv.http.body import read_form, read_json_object
+from openidv.pipeline.active_liveness import MAX_FRAMES, ActiveOutcome, Challenge, check_challenge
+from openidv.pipeline.face import main_face_embedding
 from openidv.services import flow as flow_sessions
 from openidv.services.flow import FlowHandles, FlowState
-from openidv.services.intake import ImageSubmission, accept_images
+from openidv.services.intake import FRAME_MAX_BYTES, ImageSubmission, accept_images, decode_frames
 from openidv.services.runtime import Runtime
 from openidv.services.uploads import decode_upload, validate_photos
 from openidv.web.flow.guards import AttemptLimiter, json_only, same_origin
@@ -45,10 +47,18 @@ CHECKS_PER_VERIFICATION = 60
 MAX_FORM_BYTES = 1024  # the digit-string form: one short field
 MOBILE_UA_RE = re.compile(r"Mobi|Android|iPhone|iPad|iPod|Windows Phone", re.I)
 SELFIE_STEPS = (Step.FACE,)
+# The selfie's "move closer" challenge: how many frames the page captures over how long,
+# and their size. The worker's check is what decides; the instant check only lets a person
+# try again, a few times, before handing in.
+CHALLENGE_FRAMES = 6
+CHALLENGE_SECONDS = 4.0
+CHALLENGE_FRAME_SIDE_PX = 480
+CHALLENGE_CHECKS_PER_VERIFICATION = 5
 
 router = APIRouter(include_in_schema=False)
 _digit_attempts = AttemptLimiter(DIGIT_ATTEMPTS_PER_WINDOW, DIGIT_WINDOW_SECONDS)
 _checks_done: dict[int, int] = {}
+_challenge_checks_done: dict[int, int] = {}
 
 
 # ---------------------------------------------------------------- helpers
@@ -145,6 +155,8 @@ def flow_steps(state: FlowState, document: str, country: str) -> list[dict[str, 
         "facing": "user" if name in SELFIE_STEPS else "environment",
         "guide": "face" if name in SELFIE_STEPS else "document",
         "additional": name in extra,
+        # The selfie is taken with the camera only, during the challenge (no upload).
+        "challenge": name in SELFIE_STEPS,
     } for name in names + extra]
 
 
@@ -251,6 +263,8 @@ async def capture(request: Request, key: str) -> Response:
         "country": country,
         "documentType": document,
         "maxImageBytes": state.partner.max_image_bytes or settings.max_image_bytes,
+        "challenge": {"frames": CHALLENGE_FRAMES, "seconds": CHALLENGE_SECONDS,
+                      "frameSide": CHALLENGE_FRAME_SIDE_PX},
         "strings": t.strings("js_"),
     }
     return _page("capture", t, ancestors=_ancestors(state), steps=flow_steps(state, document, country),
@@ -277,7 +291,8 @@ async def check(request: Request, key: str) -> Response:
     _checks_done[state.verification_id] = done + 1
     try:
         # 4/3 base64 overhead plus the JSON around it.
-        body = await read_json_object(request, max_bytes * 4 // 3 + 4096, settings.body_timeout_seconds)
+        body = await read_json_object(request, (max_bytes + MAX_FRAMES * FRAME_MAX_BYTES) * 4 // 3 + 8192,
+                                      settings.body_timeout_seconds)
         step, image = str(body.get("step", "")), body.get("image")
         if step not in IMAGE_STEPS and not re.fullmatch(r"[A-Z0-9_]{1,40}", step):
             raise BadValue("Bad value for field 'step'")
@@ -287,10 +302,51 @@ async def check(request: Request, key: str) -> Response:
                                          max_megapixels=settings.max_megapixels)
         if state.partner.photo_validation and step in (Step.FRONT, Step.FACE):
             await run_in_threadpool(validate_photos, runtime.engines, {step: upload})
+        frames = _frames_of(body) if step in SELFIE_STEPS else ()
+        if frames and _challenge_check_allowed(state.verification_id):
+            problem = await run_in_threadpool(_challenge_problem, runtime.engines, upload.pixels, frames)
+            if problem is not None:
+                return _json({"ok": False, "identifier": "CHALLENGE", "message": t(problem)},
+                             ancestors=_ancestors(state))
     except ApiError as error:
         return _json({"ok": False, "identifier": error.identifier, "message": _error_text(t, error)},
                      ancestors=_ancestors(state))
     return _json({"ok": True, "checked": True}, ancestors=_ancestors(state))
+
+
+def _frames_of(body: dict[str, Any]) -> tuple[str, ...]:
+    frames = body.get("frames")
+    if frames is None:
+        return ()
+    if not isinstance(frames, list) or len(frames) > MAX_FRAMES or not all(isinstance(f, str) for f in frames):
+        raise BadValue("Bad value for field 'frames'")
+    return tuple(frames)
+
+
+def _challenge_check_allowed(verification_id: int) -> bool:
+    """A few instant challenge checks per verification: enough for a person to get it right,
+    too few to tune an attack against (the worker checks the handed-in frames anyway)."""
+    done = _challenge_checks_done.get(verification_id, 0)
+    if done >= CHALLENGE_CHECKS_PER_VERIFICATION:
+        return False
+    if len(_challenge_checks_done) > 100_000:
+        _challenge_checks_done.clear()
+    _challenge_checks_done[verification_id] = done + 1
+    return True
+
+
+def _challenge_problem(engines: Any, selfie: Any, frames: tuple[str, ...]) -> Optional[str]:
+    """The message key telling the person to try the challenge again, or None when it passed.
+
+    Failed and inconclusive get the same words (an attacker learns nothing from the
+    difference); only "you did not come closer" is said as such, since that is the
+    common honest mistake.
+    """
+    decoded = [u.pixels for u in decode_frames(frames).values()]
+    result = check_challenge(engines, Challenge.MOVE_CLOSER, decoded, main_face_embedding(engines, selfie))
+    if result.outcome == ActiveOutcome.PASSED:
+        return None
+    return "challenge_not_closer" if result.why == "NOT_CLOSER" else "challenge_retry"
 
 
 def _error_text(t: Translator, error: ApiError) -> str:
@@ -321,6 +377,7 @@ async def submit(request: Request, key: str) -> Response:
         return _json({"ok": False, "identifier": error.identifier, "step": error.step,
                       "message": _error_text(t, error)}, ancestors=_ancestors(state))
     _checks_done.pop(state.verification_id, None)
+    _challenge_checks_done.pop(state.verification_id, None)
     return _json({"ok": True, "next": _flow_url(key, "/wait", lang=lang)}, ancestors=_ancestors(state))
 
 
@@ -337,7 +394,12 @@ def _submission(state: FlowState, body: dict[str, Any], platform: str) -> ImageS
         isinstance(k, str) and isinstance(v, str) for k, v in images.items()
     ):
         raise BadValue("Bad value for field 'images'")
-    return ImageSubmission(country=country.upper(), document_type=document, images=images, platform=platform)
+    frames = _frames_of(body)
+    if Step.FACE in images and not frames:
+        # The selfie is only accepted with its challenge: no silent fallback to a still photo.
+        raise MissingValue("The selfie's movement check is missing", step=Step.FACE)
+    return ImageSubmission(country=country.upper(), document_type=document, images=images, platform=platform,
+                           challenge_frames=frames)
 
 
 @router.get("/flow/{key}/wait")

@@ -1,5 +1,7 @@
 /* Capture steps of the hosted flow: camera preview (getUserMedia) with a frame guide,
    capture / retake, file upload as fallback, instant photo check, then submit.
+   The selfie is taken during the "move closer" challenge: the full-size photo at arm's
+   length, then small frames while the person brings the phone closer (camera only).
    Plain ES2017, no build step, no third-party code. Strings come from the page (translated). */
 (function () {
   "use strict";
@@ -8,6 +10,7 @@
   var S = config.strings;
   var sections = Array.prototype.slice.call(document.querySelectorAll("#flow .step"));
   var photos = {}; // step name -> data URL of the accepted photo
+  var frames = {}; // step name -> base64 JPEG frames of its challenge
   var stream = null;
   var current = 0;
 
@@ -26,7 +29,11 @@
     }
     sections.forEach(function (section) {
       var viewport = el(section, ".viewport");
-      if (viewport) { viewport.hidden = true; el(section, ".capture").hidden = true; }
+      if (viewport) {
+        viewport.hidden = true;
+        viewport.classList.remove("near");
+        el(section, ".capture").hidden = true;
+      }
     });
   }
 
@@ -57,6 +64,11 @@
 
   function offerUpload(section, text) {
     setNotice(section, text, "warning");
+    if (section.dataset.challenge) {
+      // No still photo can stand in for the challenge: say so and let the person retry.
+      el(section, ".retake").hidden = false;
+      return;
+    }
     var upload = el(section, ".upload");
     upload.classList.remove("secondary");
     upload.classList.add("primary"); // the way on now
@@ -64,7 +76,7 @@
 
   function startCamera(section) {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      offerUpload(section, S.camera_missing);
+      offerUpload(section, section.dataset.challenge ? S.challenge_camera_missing : S.camera_missing);
       return;
     }
     setNotice(section, S.camera_starting);
@@ -87,23 +99,62 @@
       if (playing && playing.catch) { playing.catch(function () {}); }
     }).catch(function (error) {
       var name = error && error.name;
-      var text = S.camera_failed;
-      if (name === "NotAllowedError" || name === "SecurityError") { text = S.camera_denied; }
-      if (name === "NotFoundError" || name === "OverconstrainedError" || name === "NotReadableError") { text = S.camera_missing; }
+      var challenge = Boolean(section.dataset.challenge);
+      var text = challenge ? S.challenge_camera_needed : S.camera_failed;
+      if (name === "NotAllowedError" || name === "SecurityError") {
+        text = challenge ? S.challenge_camera_needed : S.camera_denied;
+      }
+      if (name === "NotFoundError" || name === "OverconstrainedError" || name === "NotReadableError") {
+        text = challenge ? S.challenge_camera_missing : S.camera_missing;
+      }
       offerUpload(section, text);
     });
+  }
+
+  /* The video's current picture as a JPEG data URL, its long side at most maxSide. */
+  function grab(video, maxSide, quality) {
+    var scale = maxSide ? Math.min(1, maxSide / Math.max(video.videoWidth, video.videoHeight)) : 1;
+    var canvas = document.createElement("canvas");
+    canvas.width = Math.round(video.videoWidth * scale);
+    canvas.height = Math.round(video.videoHeight * scale);
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    return canvas.toDataURL("image/jpeg", quality);
   }
 
   function captureFrame(section) {
     var video = el(section, "video");
     if (!video.videoWidth) { return; }
-    var canvas = document.createElement("canvas");
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0);
-    var dataUrl = canvas.toDataURL("image/jpeg", 0.92);
+    var dataUrl = grab(video, 0, 0.92);
     stopCamera();
     checkPhoto(section, dataUrl, S.captured);
+  }
+
+  /* The "move closer" challenge: the selfie and a first frame at arm's length, then frames
+     spread over the approach while the oval grows; the server checks the perspective. */
+  function runChallenge(section) {
+    var video = el(section, "video");
+    if (!video.videoWidth) { return; }
+    var plan = config.challenge;
+    var viewport = el(section, ".viewport");
+    var taken = [];
+    var selfie = grab(video, 0, 0.92);
+    taken.push(base64Of(grab(video, plan.frameSide, 0.8)));
+    el(section, ".capture").hidden = true;
+    setNotice(section, S.challenge_closer, "warning");
+    viewport.classList.add("near");
+    var interval = plan.seconds * 1000 / (plan.frames - 1);
+    var count = 1;
+    var timer = window.setInterval(function () {
+      if (sections[current] !== section || !stream) { window.clearInterval(timer); return; }
+      taken.push(base64Of(grab(video, plan.frameSide, 0.8)));
+      count += 1;
+      if (count === plan.frames - 1) { setNotice(section, S.challenge_hold, "warning"); }
+      if (count >= plan.frames) {
+        window.clearInterval(timer);
+        stopCamera();
+        checkPhoto(section, selfie, S.challenge_done, taken);
+      }
+    }, interval);
   }
 
   function showPreview(section, dataUrl, accepted) {
@@ -127,15 +178,19 @@
     });
   }
 
-  function checkPhoto(section, dataUrl, firstNote) {
+  function checkPhoto(section, dataUrl, firstNote, challengeFrames) {
     var step = section.dataset.step;
     delete photos[step];
+    delete frames[step];
     showPreview(section, dataUrl, false);
     setNotice(section, (firstNote ? firstNote + " " : "") + S.checking);
-    postJson(config.checkUrl, { step: step, image: base64Of(dataUrl) }).then(function (answer) {
+    var body = { step: step, image: base64Of(dataUrl) };
+    if (challengeFrames) { body.frames = challengeFrames; }
+    postJson(config.checkUrl, body).then(function (answer) {
       if (answer.status === 410) { window.location.reload(); return; } // expired or used: the page says so
       if (answer.data.ok) {
         photos[step] = dataUrl;
+        if (challengeFrames) { frames[step] = challengeFrames; }
         setNotice(section, S.ok, "ok");
         el(section, ".next").hidden = false;
         el(section, ".next").focus();
@@ -185,11 +240,15 @@
     button.disabled = true;
     setNotice(section, S.sending);
     var images = {};
+    var challengeFrames = null;
     sections.forEach(function (step) {
       var name = step.dataset.step;
       if (name !== "REVIEW" && photos[name]) { images[name] = base64Of(photos[name]); }
+      if (frames[name]) { challengeFrames = frames[name]; }
     });
-    postJson(config.submitUrl, { country: config.country, documentType: config.documentType, images: images })
+    var body = { country: config.country, documentType: config.documentType, images: images };
+    if (challengeFrames) { body.frames = challengeFrames; }
+    postJson(config.submitUrl, body)
       .then(function (answer) {
         var data = answer.data;
         if (data.ok || answer.status === 410) { window.location.assign(data.next || window.location.href); return; }
@@ -197,6 +256,7 @@
         sections.forEach(function (step, i) { if (step.dataset.step === data.step) { index = i; } });
         if (index >= 0) {
           delete photos[data.step];
+          delete frames[data.step];
           show(index);
           setNotice(sections[index], data.message, "error");
           return;
@@ -216,15 +276,18 @@
       el(section, ".back").addEventListener("click", function () { show(index - 1); });
       return;
     }
-    el(section, ".capture").addEventListener("click", function () { captureFrame(section); });
+    el(section, ".capture").addEventListener("click", function () {
+      if (section.dataset.challenge) { runChallenge(section); } else { captureFrame(section); }
+    });
     el(section, ".retake").addEventListener("click", function () {
       delete photos[section.dataset.step];
+      delete frames[section.dataset.step];
       resetStep(section);
       startCamera(section);
     });
     el(section, ".next").addEventListener("click", function () { show(index + 1); });
     var input = el(section, ".file");
-    input.addEventListener("change", function () { readFile(section, input); });
+    if (input) { input.addEventListener("change", function () { readFile(section, input); }); }
   });
 
   window.addEventListener("pagehide", stopCamera);
