@@ -365,9 +365,7 @@ def keys_reencrypt() -> None:
     from openidv.store.keys import reencrypt_all
 
     run_migrations()
-    with session_scope() as session:
-        counts = reencrypt_all(session, make_file_store(get_settings()))
-    _print_json(counts)
+    _print_json(reencrypt_all(session_scope, make_file_store(get_settings())))
 
 
 @main.group()

@@ -20,7 +20,7 @@ from openidv.services.intake import TokenSnapshot, snapshot
 from openidv.services.partners import PartnerContext, partner_context
 from openidv.services.queue import JobQueue
 from openidv.services.verifications import expire_if_due
-from openidv.store.crypto import derive_key
+from openidv.store.crypto import signing_keys
 from openidv.store.db import session_scope
 from openidv.store.leases import update_if
 from openidv.store.models import Partner, Verification, utcnow
@@ -36,8 +36,8 @@ class FlowHandles:
     stored only as a hash, so the flow cannot put it back into the URL)."""
 
     def __init__(self, settings: Settings) -> None:
-        key = derive_key(settings.data_keys()[0], "openidv flow handles v1")
-        self._serializer = URLSafeTimedSerializer(key, salt="openidv-flow")
+        keys = signing_keys(settings.data_keys(), "openidv flow handles v1")
+        self._serializer = URLSafeTimedSerializer(keys, salt="openidv-flow")
 
     def make(self, verification_id: int) -> str:
         return self._serializer.dumps(verification_id)

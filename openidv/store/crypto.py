@@ -48,6 +48,18 @@ def decrypt(blob: bytes, keys: list[bytes], associated_data: bytes = b"") -> byt
     raise DecryptionFailed("no configured key matches this ciphertext")
 
 
+def encrypted_with(blob: bytes, key: bytes) -> bool:
+    """Whether ``blob`` says it was sealed with ``key`` (its key id; nothing is decrypted)."""
+    return len(blob) > 1 + _KEY_ID_BYTES and blob[:1] == _VERSION and \
+        hmac.compare_digest(blob[1 : 1 + _KEY_ID_BYTES], _key_id(key))
+
+
+def signing_keys(keys: list[bytes], purpose: str) -> list[bytes]:
+    """Sub-keys for an itsdangerous signer, oldest first: it signs with the last (the current
+    key's) and accepts any, so a key rotation does not end sessions or break links."""
+    return [derive_key(key, purpose) for key in reversed(keys)]
+
+
 def derive_key(master: bytes, purpose: str) -> bytes:
     """A separate sub-key per purpose (file URL signing, …) so one key never does two jobs."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(

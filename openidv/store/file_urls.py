@@ -5,7 +5,7 @@ from __future__ import annotations
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from openidv.config import Settings
-from openidv.store.crypto import derive_key
+from openidv.store.crypto import signing_keys
 
 FILE_URL_TTL_SECONDS = 3600  # pre-signed URLs are valid for 1 hour
 
@@ -16,8 +16,8 @@ class FileUrlInvalid(Exception):
 
 class FileUrlSigner:
     def __init__(self, settings: Settings) -> None:
-        key = derive_key(settings.data_keys()[0], "openidv file urls v1")
-        self._serializer = URLSafeTimedSerializer(key, salt="openidv-files")
+        keys = signing_keys(settings.data_keys(), "openidv file urls v1")
+        self._serializer = URLSafeTimedSerializer(keys, salt="openidv-files")
         self._base = settings.base_url()
 
     def url(self, file_id: int, base: str | None = None) -> str:

@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 import httpx
 
-from openidv.webhooks.ssrf import CallbackRefused, Resolver, resolve_callback, system_resolver
+from openidv.webhooks.ssrf import CallbackRefused, CallbackUnresolved, Resolver, resolve_callback, system_resolver
 
 # Growing delays between attempts (seconds); retried for at least 24 h, then given up.
 RETRY_DELAYS = (10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 21600, 28800, 28800)
@@ -52,8 +52,10 @@ def post_webhook(
 
     try:
         target = resolve_callback(url, allow_private=allow_private, resolver=resolver)
-    except CallbackRefused as exc:
+    except CallbackRefused as exc:  # only a resolved private/special address is final
         return AttemptResult(False, None, f"refused: {exc}", elapsed(), permanent=True)
+    except CallbackUnresolved as exc:
+        return AttemptResult(False, None, str(exc)[:500], elapsed())
     host_for_url = f"[{target.address}]" if ":" in target.address else target.address
     pinned_url = f"{target.scheme}://{host_for_url}:{target.port}{target.path_and_query}"
     default_port = 443 if target.scheme == "https" else 80

@@ -21,6 +21,10 @@ class CallbackRefused(Exception):
     """The callback URL is not allowed (not http(s), or resolves to a non-public address)."""
 
 
+class CallbackUnresolved(Exception):
+    """The callback host did not resolve now; retrying later may succeed."""
+
+
 @dataclass(frozen=True)
 class CallbackTarget:
     scheme: str
@@ -60,9 +64,10 @@ def resolve_callback(url: str, *, allow_private: bool, resolver: Resolver = syst
     try:
         addresses = resolver(parts.hostname, port)
     except (OSError, UnicodeError) as exc:
-        raise CallbackRefused(f"cannot resolve {parts.hostname}: {exc}") from exc
+        # DNS can fail for a while (a resolver outage): not a verdict on the address.
+        raise CallbackUnresolved(f"cannot resolve {parts.hostname}: {exc}") from exc
     if not addresses:
-        raise CallbackRefused(f"{parts.hostname} has no address")
+        raise CallbackUnresolved(f"{parts.hostname} has no address")
     parsed = [ipaddress.ip_address(a.split("%")[0]) for a in addresses]
     if not allow_private:
         for address in parsed:

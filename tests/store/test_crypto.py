@@ -53,3 +53,20 @@ def test_signed_file_url_rejects_tampering_and_expiry(tmp_path, monkeypatch):
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real_time() + 3601)
     with pytest.raises(FileUrlInvalid):
         signer.file_id(token)
+
+
+def test_signed_links_made_before_a_key_rotation_still_work(tmp_path):
+    import base64
+
+    from openidv.services.flow import FlowHandles
+
+    old_key, new_key = base64.b64encode(os.urandom(32)).decode(), base64.b64encode(os.urandom(32)).decode()
+    before = Settings(home=tmp_path, encryption_key=old_key)
+    after = Settings(home=tmp_path, encryption_key=new_key, old_encryption_keys=old_key)
+    url = FileUrlSigner(before).url(7)
+    assert FileUrlSigner(after).file_id(url.rsplit("/", 1)[1]) == 7
+    handle = FlowHandles(before).make(42)
+    assert FlowHandles(after).verification_id(handle) == 42
+    # Once the old key is dropped from the configuration, its links stop working.
+    only_new = Settings(home=tmp_path, encryption_key=new_key)
+    assert FlowHandles(only_new).verification_id(handle) is None

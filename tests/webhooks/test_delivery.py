@@ -70,3 +70,17 @@ def test_private_target_is_refused_without_a_request(server):
 def test_retry_schedule_covers_24_hours():
     assert all(b >= a for a, b in zip(RETRY_DELAYS, RETRY_DELAYS[1:]))
     assert sum(RETRY_DELAYS) >= 24 * 3600 and RETRY_WINDOW_SECONDS >= 24 * 3600
+
+
+def test_a_dns_failure_is_retried_but_a_private_address_is_final():
+    import socket
+
+    def resolver_down(host: str, port: int) -> list[str]:
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    failed = post_webhook("https://partner.example/hook", b"{}", b"k", timeout=1, allow_private=False,
+                          resolver=resolver_down)
+    assert not failed.ok and not failed.permanent and "cannot resolve" in failed.error
+    refused = post_webhook("https://partner.example/hook", b"{}", b"k", timeout=1, allow_private=False,
+                           resolver=lambda host, port: ["10.0.0.7"])
+    assert not refused.ok and refused.permanent

@@ -31,7 +31,7 @@ from openidv.config import Settings
 from openidv.core.errors import ApiError
 from openidv.http.body import read_form as read_form_body
 from openidv.store.audit import audit
-from openidv.store.crypto import derive_key
+from openidv.store.crypto import signing_keys
 from openidv.store.db import session_scope
 from openidv.store.models import Reviewer
 from openidv.store.reviewers import login_locked, reviewer_by_email
@@ -77,12 +77,12 @@ def _settings(request: Request) -> Settings:
 
 
 @functools.lru_cache(maxsize=4)
-def _signer_for(key: bytes) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(derive_key(key, "openidv console sessions v1"), salt="openidv-console")
+def _signer_for(keys: tuple[bytes, ...]) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(signing_keys(list(keys), "openidv console sessions v1"), salt="openidv-console")
 
 
 def _signer(request: Request) -> URLSafeTimedSerializer:
-    return _signer_for(_settings(request).data_keys()[0])
+    return _signer_for(tuple(_settings(request).data_keys()))
 
 
 def _password_fingerprint(password_hash: str) -> str:
