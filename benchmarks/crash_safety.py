@@ -1,4 +1,4 @@
-"""Crash safety under repeated SIGKILL of the process that runs the jobs (issue 8).
+"""Crash safety under repeated SIGKILL of the process that runs the jobs.
 
     python benchmarks/crash_safety.py [--mode embedded|scaleout] [--kills 100] [--verifications 40]
 

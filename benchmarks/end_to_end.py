@@ -1,4 +1,4 @@
-"""End-to-end speed: from `/process` accepted to the automatic decision stored (issue 9).
+"""End-to-end speed: from `/process` accepted to the automatic decision stored.
 
     python benchmarks/end_to_end.py [--mode embedded|scaleout] [--count 20] [--workers 1 2]
 

@@ -1,4 +1,4 @@
-"""Duplicate-face search speed as stored verifications grow (issue 5 / 9).
+"""Duplicate-face search speed as stored verifications grow.
 
     python benchmarks/fraud.py [--sizes 10000 100000] [--database-url URL]
 

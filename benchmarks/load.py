@@ -1,4 +1,4 @@
-"""Hold the partner API at a fixed request rate while workers process images (issue 8).
+"""Hold the partner API at a fixed request rate while workers process images.
 
     python benchmarks/load.py [--mode embedded|scaleout] [--rate 20] [--seconds 300] [--process-every 5]
 

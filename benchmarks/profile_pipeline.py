@@ -1,4 +1,4 @@
-"""Where the pipeline's time goes, from a profiler run (issue 9).
+"""Where the pipeline's time goes, from a profiler run.
 
     python benchmarks/profile_pipeline.py [--rounds 10] [--top 25]
 

@@ -1,4 +1,4 @@
-"""How /status and the duplicate-face search behave as stored verifications grow (issue 9).
+"""How /status and the duplicate-face search behave as stored verifications grow.
 
     python benchmarks/stored_data.py [--sizes 10000 100000] [--databases sqlite postgresql]
                                      [--seconds 10] [--concurrency 16] [--searches 50] [--jobs 30]

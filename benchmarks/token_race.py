@@ -1,4 +1,4 @@
-"""One token, many concurrent /process calls, many trials: exactly one may win (issue 8).
+"""One token, many concurrent /process calls, many trials: exactly one may win.
 
     python benchmarks/token_race.py [--mode embedded|scaleout] [--trials 1000] [--concurrency 6]
 """

@@ -1,4 +1,4 @@
-"""Back up a running instance, wipe it, restore it: nothing is lost (issue 10)."""
+"""Back up a running instance, wipe it, restore it: nothing is lost."""
 
 from __future__ import annotations
 

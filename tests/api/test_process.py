@@ -354,7 +354,7 @@ def test_unused_token_expires_and_its_webhook_is_sent(service, partner, receiver
 
 
 def test_expiry_is_noticed_without_anyone_asking(service, partner, receiver):
-    """The worker's sweep expires tokens by itself (SPEC 7: webhook within about 2 minutes)."""
+    """The worker's sweep expires tokens by itself (its webhook within about 2 minutes)."""
     with service.client(partner) as c:
         created = new_token(c, expiryTime=1)
     hook = receiver.wait_for(lambda h: h.json()["scanRef"] == created["scanRef"], timeout=150)[0]

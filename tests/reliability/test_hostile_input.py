@@ -1,5 +1,5 @@
 """Hostile input: each kind is refused with a clear error, and the server's memory does not
-grow by more than 100 MB over it (issue 8)."""
+grow by more than 100 MB over it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Restarting `openidv serve` in the middle of a /process upload stores no half verification
-(issue 8).
+"""Restarting `openidv serve` in the middle of a /process upload stores no half verification.
 
 A several-MB /process body (a real passport enlarged to 3000x2110, 2 MB, + a real 2.3 MB selfie,
 base64) is sent from a raw socket in small paced chunks; once the server has taken in about

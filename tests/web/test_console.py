@@ -1,4 +1,4 @@
-"""The review console (/console, issue 6): login, scoping, queue, review, audit, search,
+"""The review console (/console): login, scoping, queue, review, audit, search,
 dashboard; in-process with TestClient, against real servers, and in headless Chromium."""
 
 from __future__ import annotations

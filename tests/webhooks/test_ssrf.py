@@ -1,4 +1,4 @@
-"""Callback URLs into the operator's own network are refused (SPEC 7)."""
+"""Callback URLs into the operator's own network are refused."""
 
 from __future__ import annotations
 
