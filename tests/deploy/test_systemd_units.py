@@ -382,7 +382,9 @@ def run_admin(tmp_path: Path, program: str, *args: str, env_text: str) -> subpro
     (tmp_path / "env").chmod(0o600)
     (tmp_path / "key").write_text("a2V5LWZvci10ZXN0cw==\n")
     (tmp_path / "key").chmod(0o600)
+    (tmp_path / "owner.env").write_text("OPENIDV_DATABASE_URL=postgresql://owner@db/openidv\n")
     environment = {**os.environ, "OPENIDV_ADMIN_ENV_FILE": str(tmp_path / "env"),
+                   "OPENIDV_ADMIN_OWNER_ENV_FILE": str(tmp_path / "owner.env"),
                    "OPENIDV_ADMIN_KEY_FILE": str(tmp_path / "key"), "OPENIDV_ADMIN_STATE_DIR": str(state),
                    "OPENIDV_ADMIN_USER": "nobody", "OPENIDV_ADMIN_BIN": program, "OPENIDV_FROM_CALLER": "x"}
     return subprocess.run([str(ADMIN), *args], env=environment, capture_output=True, text=True, timeout=60)
@@ -406,5 +408,9 @@ def test_admin_wrapper_runs_as_the_service_user_with_the_service_environment(tmp
     assert who.stdout.strip() == "nobody", who.stderr
     where = run_admin(tmp_path, "/bin/pwd", env_text=env_text)
     assert where.stdout.strip() == str(tmp_path / "state")
+    as_owner = run_admin(tmp_path, "/usr/bin/env", "--owner", env_text=env_text)
+    owner_env = dict(line.split("=", 1) for line in as_owner.stdout.splitlines())
+    assert owner_env["OPENIDV_DATABASE_URL"] == "postgresql://owner@db/openidv"  # owner.env wins
+    assert owner_env["OPENIDV_PUBLIC_URL"] == "https://idv.example.com"
     bad = run_admin(tmp_path, "/usr/bin/env", env_text="OPENIDV_PUBLIC_URL\n")
     assert bad.returncode == 1 and "line 1 is not NAME=value" in bad.stderr
