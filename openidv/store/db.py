@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any, Iterator
@@ -11,9 +12,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Constraint, ForeignKeyConstraint, Index, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from openidv.config import Settings, get_settings
 
@@ -74,11 +78,39 @@ def alembic_config(settings: Settings | None = None) -> AlembicConfig:
 
 
 def migrate(settings: Settings | None = None) -> None:
-    """Bring the database schema to the newest migration (safe to run concurrently on PostgreSQL)."""
+    """Bring the database schema to the newest migration (safe to run concurrently on PostgreSQL).
+
+    A database already at a migration this version does not know (a newer release's, after a
+    rollback of the code) is left alone: migrations only add, so check_schema_matches_models
+    decides whether this version can run on it."""
     settings = settings or get_settings()
     if settings.is_sqlite:
         settings.home.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(settings), "head")
+    config = alembic_config(settings)
+    unknown = _revisions_unknown_here(config, settings)
+    if unknown:
+        logging.getLogger("openidv").warning(
+            "the database is at migration %s, which this version does not know (a newer "
+            "release's): not migrating", ", ".join(unknown))
+        return
+    command.upgrade(config, "head")
+
+
+def _revisions_unknown_here(config: AlembicConfig, settings: Settings) -> list[str]:
+    engine = create_engine(settings.resolved_database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    scripts = ScriptDirectory.from_config(config)
+    unknown = []
+    for revision in current:
+        try:
+            scripts.get_revision(revision)
+        except CommandError:
+            unknown.append(revision)
+    return unknown
 
 
 class SchemaMismatch(RuntimeError):
