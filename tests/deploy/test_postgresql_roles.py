@@ -40,6 +40,7 @@ def roles() -> Iterator[dict[str, str]]:
     """The shipped script run as the administrator, with names unique to this test."""
     suffix = uuid.uuid4().hex[:8]
     names = {"db": f"openidv_roles_{suffix}", "owner": f"openidv_owner_{suffix}", "app": f"openidv_app_{suffix}"}
+    restored = f"{names['db']}_restored"
     try:
         psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3).close()
     except psycopg.OperationalError as exc:
@@ -51,12 +52,14 @@ def roles() -> Iterator[dict[str, str]]:
                            "-f", str(ROLES_SQL)], capture_output=True, text=True, timeout=60)
     base = POSTGRES_ADMIN_URL.rsplit("@", 1)[1].rsplit("/", 1)[0]
     urls = {role: f"postgresql://{names[role]}@{base}/{names['db']}" for role in ("owner", "app")}
+    urls.update(names=names, restored=restored)
     try:
         assert done.returncode == 0, done.stderr
         yield urls
     finally:
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{names["db"]}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE IF EXISTS "{restored}" WITH (FORCE)')
             admin.execute(f'DROP ROLE IF EXISTS "{names["app"]}"')
             admin.execute(f'DROP ROLE IF EXISTS "{names["owner"]}"')
 
@@ -111,3 +114,44 @@ def test_tables_of_later_migrations_reach_the_service_role(roles, tmp_path):
     with psycopg.connect(roles["app"], autocommit=True) as app:
         app.execute("INSERT INTO later_things (note) VALUES ('x')")
         assert app.execute("SELECT note FROM later_things").fetchall() == [("x",)]
+
+
+def client_binary(name: str) -> str:
+    psql_binary()  # installs postgresql-client when it can
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is missing (Debian package postgresql-client)")
+    return found
+
+
+def test_backup_restores_into_a_fresh_database_the_service_role_can_use(roles, tmp_path):
+    """The guide's backup and restore: pg_dump -Fc; a fresh database owned by the owner role;
+    pg_restore --no-owner --role=<owner>; the service role then works on the restored data."""
+    assert openidv_cli(roles["owner"], tmp_path, "migrate").returncode == 0
+    made = openidv_cli(roles["app"], tmp_path, "partner", "create", "before-backup")
+    assert made.returncode == 0, made.stderr
+    names, dump = roles["names"], tmp_path / "openidv.dump"
+    admin_base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    subprocess.run([client_binary("pg_dump"), "-Fc", "-f", str(dump), f"{admin_base}/{names['db']}"],
+                   check=True, capture_output=True, timeout=120)
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{roles["restored"]}" OWNER "{names["owner"]}" '
+                      "ENCODING 'UTF8' TEMPLATE template0")
+    restored = subprocess.run([client_binary("pg_restore"), "--no-owner", f"--role={names['owner']}",
+                               "--exit-on-error", "-d", f"{admin_base}/{roles['restored']}", str(dump)],
+                              capture_output=True, text=True, timeout=120)
+    assert restored.returncode == 0, restored.stderr
+    app_url = roles["app"].rsplit("/", 1)[0] + "/" + roles["restored"]
+    engine = make_engine(Settings(home=tmp_path, database_url=app_url))
+    check_schema_matches_models(engine)
+    engine.dispose()
+    with psycopg.connect(app_url, autocommit=True) as app:
+        assert app.execute("SELECT name FROM partners").fetchall() == [("before-backup",)]
+    assert openidv_cli(app_url, tmp_path, "partner", "create", "after-restore").returncode == 0
+    refused(app_url, "DROP TABLE partners")
+    # Later migrations on the restored database still reach the service role.
+    owner_url = roles["owner"].rsplit("/", 1)[0] + "/" + roles["restored"]
+    with psycopg.connect(owner_url, autocommit=True) as owner:
+        owner.execute("CREATE TABLE later_things (id serial PRIMARY KEY)")
+    with psycopg.connect(app_url, autocommit=True) as app:
+        app.execute("INSERT INTO later_things DEFAULT VALUES")
