@@ -20,7 +20,7 @@ from openidv.store.db import check_schema_matches_models, make_engine
 from tests.conftest import jpeg_bytes
 from tests.support.service import OPENIDV, POSTGRES_ADMIN_URL, base_env, start_service
 
-pytestmark = pytest.mark.scaleout
+pytestmark = [pytest.mark.slow, pytest.mark.scaleout]
 ROLES_SQL = Path(__file__).resolve().parents[2] / "deploy" / "postgresql" / "openidv-roles.sql"
 
 
