@@ -381,14 +381,16 @@ def test_a_verification_stays_within_the_units_syscall_filter(systemd_analyze, m
 # ------------------------------------------------------------------ the admin wrapper, run
 
 
-def run_admin(tmp_path: Path, program: str, *args: str, env_text: str) -> subprocess.CompletedProcess:
+def run_admin(tmp_path: Path, program: str, *args: str, env_text: str,
+              write_key: bool = True) -> subprocess.CompletedProcess:
     state = tmp_path / "state"
     state.mkdir(mode=0o700, exist_ok=True)
     shutil.chown(state, "nobody", "nogroup")
     (tmp_path / "env").write_text(env_text)
     (tmp_path / "env").chmod(0o600)
-    (tmp_path / "key").write_text("a2V5LWZvci10ZXN0cw==\n")
-    (tmp_path / "key").chmod(0o600)
+    if write_key:
+        (tmp_path / "key").write_text("a2V5LWZvci10ZXN0cw==\n")
+        (tmp_path / "key").chmod(0o600)
     (tmp_path / "owner.env").write_text("OPENIDV_DATABASE_URL=postgresql://owner@db/openidv\n")
     environment = {**os.environ, "OPENIDV_ADMIN_ENV_FILE": str(tmp_path / "env"),
                    "OPENIDV_ADMIN_OWNER_ENV_FILE": str(tmp_path / "owner.env"),
@@ -419,5 +421,8 @@ def test_admin_wrapper_runs_as_the_service_user_with_the_service_environment(tmp
     owner_env = dict(line.split("=", 1) for line in as_owner.stdout.splitlines())
     assert owner_env["OPENIDV_DATABASE_URL"] == "postgresql://owner@db/openidv"  # owner.env wins
     assert owner_env["OPENIDV_PUBLIC_URL"] == "https://idv.example.com"
+    (tmp_path / "key").unlink()
+    keyless = run_admin(tmp_path, "/usr/bin/env", env_text=env_text, write_key=False)
+    assert keyless.returncode == 1 and "no data key" in keyless.stderr
     bad = run_admin(tmp_path, "/usr/bin/env", env_text="OPENIDV_PUBLIC_URL\n")
     assert bad.returncode == 1 and "line 1 is not NAME=value" in bad.stderr
