@@ -36,8 +36,44 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 # CMAKE_TOOLCHAIN_FILE carries dlib's build options (see the file for why).
-CMAKE_TOOLCHAIN_FILE="$PWD/scripts/dlib-build.cmake" \
-  .venv/bin/python -m pip install --quiet -e ".$extras"
+export CMAKE_TOOLCHAIN_FILE="$PWD/scripts/dlib-build.cmake"
+
+# Prints dlib's requirement from pyproject.toml; exit status 0 when .venv already satisfies it.
+dlib_requirement() {
+  .venv/bin/python - <<'PY'
+import sys, tomllib
+from importlib import metadata
+from pip._vendor.packaging.requirements import Requirement
+
+dependencies = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]
+requirement = next(r for r in map(Requirement, dependencies) if r.name == "dlib")
+print(requirement)
+try:
+    sys.exit(0 if requirement.specifier.contains(metadata.version("dlib"), prereleases=True) else 1)
+except metadata.PackageNotFoundError:
+    sys.exit(1)
+PY
+}
+
+# Earlier versions installed the prebuilt dlib-bin, which puts its files where dlib's go:
+# with both installed, one overwrites the other and removing either breaks both. dlib-bin
+# goes, and dlib is installed again over the files it shared.
+reinstall_dlib=""
+if .venv/bin/python -m pip show dlib-bin >/dev/null 2>&1; then
+  echo "Removing dlib-bin (earlier versions' prebuilt dlib; replaced by dlib built here)"
+  .venv/bin/python -m pip uninstall --quiet -y dlib-bin
+  reinstall_dlib="--force-reinstall --no-deps"
+fi
+
+if dlib=$(dlib_requirement) && [ -z "$reinstall_dlib" ]; then
+  : # already there
+else
+  echo "Installing $dlib: pip builds it from source the first time, about 8 minutes on 2" \
+       "cores (pip keeps the wheel for later installs). pip's own lines show it is still busy."
+  # shellcheck disable=SC2086  # reinstall_dlib is empty or two options
+  .venv/bin/python -m pip install $reinstall_dlib "$dlib"
+fi
+.venv/bin/python -m pip install --quiet -e ".$extras"
 
 # MediaPipe's face-landmark model (hosted flow's "move closer" check), out of its wheel
 # into .venv/share/openidv/ (kept out of the repository; openidv never downloads it).

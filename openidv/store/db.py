@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import functools
+import logging
 from contextlib import contextmanager
 from importlib import resources
-from typing import Iterator
+from typing import Any, Iterator
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import create_engine, event
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Constraint, ForeignKeyConstraint, Index, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from openidv.config import Settings, get_settings
 
@@ -74,11 +80,113 @@ def alembic_config(settings: Settings | None = None) -> AlembicConfig:
 
 
 def migrate(settings: Settings | None = None) -> None:
-    """Bring the database schema to the newest migration (safe to run concurrently on PostgreSQL)."""
+    """Bring the database schema to the newest migration (safe to run concurrently on PostgreSQL).
+
+    A database already at a migration this version does not know (a newer release's, after a
+    rollback of the code) is left alone: migrations only add, so check_schema_matches_models
+    decides whether this version can run on it."""
     settings = settings or get_settings()
     if settings.is_sqlite:
         settings.home.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(settings), "head")
+    config = alembic_config(settings)
+    unknown = _revisions_unknown_here(config, settings)
+    if unknown:
+        logging.getLogger("openidv").warning(
+            "the database is at migration %s, which this version does not know (a newer "
+            "release's): not migrating", ", ".join(unknown))
+        return
+    command.upgrade(config, "head")
+
+
+def _revisions_unknown_here(config: AlembicConfig, settings: Settings) -> list[str]:
+    engine = create_engine(settings.resolved_database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    scripts = ScriptDirectory.from_config(config)
+    unknown = []
+    for revision in current:
+        try:
+            scripts.get_revision(revision)
+        except CommandError:
+            unknown.append(revision)
+    return unknown
+
+
+class SchemaMismatch(RuntimeError):
+    """The live database schema lacks or contradicts what this version's models need."""
+
+
+def _describe_object(obj: Any) -> str:
+    if isinstance(obj, ForeignKeyConstraint):
+        columns = ", ".join(c.name for c in obj.columns)
+        return f"foreign key {obj.table.name}({columns}) -> {obj.referred_table.name}"
+    if isinstance(obj, Table):
+        return f"table {obj.name}"
+    if isinstance(obj, Index):
+        return f"index {obj.name} on {obj.table.name}"
+    if isinstance(obj, Constraint):
+        return f"constraint {obj.name or type(obj).__name__} on {obj.table.name}"
+    return str(obj)
+
+
+def _describe(diff: Any) -> str:
+    """One autogenerate difference in words ("add_*": the models have it, the database not)."""
+    if isinstance(diff, list):  # column modifications come as a list of one tuple
+        kind, _schema, table, column, _kw, db_value, model_value = diff[0]
+        what = kind.removeprefix("modify_")
+        return f"column {table}.{column}: {what} is {db_value} in the database, {model_value} in the models"
+    kind = diff[0]
+    where = "missing from the database" if kind.startswith("add_") else "only in the database"
+    if kind in ("add_column", "remove_column"):
+        return f"column {diff[2]}.{diff[3].name} {where}"
+    return f"{_describe_object(diff[-1])} {where}"
+
+
+def _tolerated(diff: Any) -> bool:
+    """What the database may hold beyond the models: a newer release's additive changes (a
+    rollback runs older code on a newer schema). An extra NOT NULL column without a default is
+    not tolerated: this version's inserts would fail on it."""
+    if isinstance(diff, list):
+        return False
+    kind = diff[0]
+    if kind == "remove_column":
+        column = diff[3]
+        return column.nullable or column.server_default is not None
+    return kind.startswith("remove_")
+
+
+def _compare_with_models(engine: Engine) -> tuple[list[Any], str | None]:
+    from openidv.store.models import Base
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata), context.get_current_revision()
+
+
+def schema_differences(engine: Engine) -> list[str]:
+    """Every difference between the live schema and the models, in words (empty: identical)."""
+    return [_describe(d) for d in _compare_with_models(engine)[0]]
+
+
+def check_schema_matches_models(engine: Engine) -> list[str]:
+    """Raise SchemaMismatch when the live schema lacks or contradicts what the models need;
+    otherwise return the tolerated differences (worth a warning). For process start, after
+    migrating: a database that says "up to date" can still differ (edited by hand, or created
+    by a release whose migration was later changed)."""
+    diffs, revision = _compare_with_models(engine)
+    blocking = [_describe(d) for d in diffs if not _tolerated(d)]
+    if blocking:
+        raise SchemaMismatch(
+            f"the database schema (at migration {revision or 'none'}) does not match this version "
+            "of openidv: " + "; ".join(blocking) + ". Run `openidv migrate` with this version "
+            "(as the role that owns the tables). If it already says the database is up to date, "
+            "the schema was changed outside openidv's migrations: restore it from a backup or "
+            "bring it to the models' form by hand."
+        )
+    return [_describe(d) for d in diffs]
 
 
 # Side effects outside the database (files on disk) that must follow the transaction's fate.
