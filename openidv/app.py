@@ -21,7 +21,7 @@ from openidv.jobs.worker import start_embedded_worker
 from openidv.pipeline.engines import Engines
 from openidv.services.flow import FlowHandles
 from openidv.services.runtime import Runtime
-from openidv.store.db import migrate
+from openidv.store.db import migrate_and_check
 from openidv.web import console, flow
 
 log = logging.getLogger("openidv.api")
@@ -36,7 +36,7 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if run_migrations:
-            migrate(settings)
+            migrate_and_check(settings)
         stop_worker = None
         if embedded_worker:
             stop_worker = start_embedded_worker(queue, settings.worker_concurrency)

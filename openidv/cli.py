@@ -98,10 +98,13 @@ def worker(concurrency: int, metrics_port: Optional[int], metrics_host: str) -> 
     from openidv.jobs.tasks import WorkQueue
     from openidv.jobs.worker import run_worker
     from openidv.pipeline.engines import Engines
-    from openidv.store.db import migrate
+    from openidv.store.db import SchemaMismatch, migrate_and_check
 
     settings = get_settings()
-    migrate(settings)
+    try:
+        migrate_and_check(settings)
+    except SchemaMismatch as exc:
+        raise click.ClickException(str(exc)) from None
     run_worker(WorkQueue(settings, Engines()), concurrency)
 
 
@@ -110,8 +113,12 @@ def migrate() -> None:
     """Apply database migrations."""
     from openidv.store.db import migrate as run_migrations
 
-    run_migrations()
-    click.echo("database is up to date")
+    newer = run_migrations()
+    if newer:
+        click.echo(f"not migrated: the database is at {', '.join(newer)}, a newer release's migration "
+                   "(this version can run on it only if nothing it needs changed)")
+    else:
+        click.echo("database is up to date")
 
 
 @main.group()

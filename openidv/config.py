@@ -120,6 +120,10 @@ class Settings(BaseSettings):
             return _decode_key(self.encryption_key)
         if self.encryption_key_file:
             return _decode_key(self.encryption_key_file.read_text().strip())
+        if not self.is_sqlite:
+            # A key generated per machine would make one machine's images unreadable on another.
+            raise ValueError("OPENIDV_ENCRYPTION_KEY (or OPENIDV_ENCRYPTION_KEY_FILE) is required with a "
+                             "shared database: every process must use the same key")
         return self._key_file()
 
     @property

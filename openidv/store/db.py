@@ -79,12 +79,13 @@ def alembic_config(settings: Settings | None = None) -> AlembicConfig:
     return cfg
 
 
-def migrate(settings: Settings | None = None) -> None:
+def migrate(settings: Settings | None = None) -> list[str]:
     """Bring the database schema to the newest migration (safe to run concurrently on PostgreSQL).
 
     A database already at a migration this version does not know (a newer release's, after a
     rollback of the code) is left alone: migrations only add, so check_schema_matches_models
-    decides whether this version can run on it."""
+    decides whether this version can run on it. Returns those unknown revisions (empty when
+    the database is now at this version's newest)."""
     settings = settings or get_settings()
     if settings.is_sqlite:
         settings.home.mkdir(parents=True, exist_ok=True)
@@ -94,8 +95,24 @@ def migrate(settings: Settings | None = None) -> None:
         logging.getLogger("openidv").warning(
             "the database is at migration %s, which this version does not know (a newer "
             "release's): not migrating", ", ".join(unknown))
-        return
+        return unknown
     command.upgrade(config, "head")
+    return []
+
+
+def migrate_and_check(settings: Settings | None = None) -> None:
+    """What serve and worker do at start: migrate, then refuse to run on a schema this version
+    cannot use (SchemaMismatch, with the differences in words)."""
+    settings = settings or get_settings()
+    migrate(settings)
+    engine = make_engine(settings)
+    try:
+        tolerated = check_schema_matches_models(engine)
+    finally:
+        engine.dispose()
+    if tolerated:
+        logging.getLogger("openidv").warning("the database has more than this version uses (a newer "
+                                             "release's additions)", extra={"differences": tolerated})
 
 
 def _revisions_unknown_here(config: AlembicConfig, settings: Settings) -> list[str]:

@@ -102,6 +102,11 @@ SCENARIOS = [
     ("an API process is down", [
         {"series": 'up{job="openidv",instance="api1"}', "values": "1 1 0x20"},
     ], [firing("OpenidvDown", "10m", {"severity": "critical", "job": "openidv", "instance": "api1"})]),
+    ("PostgreSQL stopped under an API process", [
+        {"series": 'openidv_database_up{instance="api1"}', "values": "1 1 0x10"},
+        {"series": 'openidv_database_up{instance="api2"}', "values": "1x12"},
+    ], [firing("OpenidvDatabaseDown", "3m"),
+        firing("OpenidvDatabaseDown", "6m", {"severity": "critical", "instance": "api1"})]),
     ("document stages of 8 s", [
         {"series": f'openidv_pipeline_stage_seconds_bucket{{stage="document",le="{le}"}}', "values": values}
         for le, values in (("1", "0x40"), ("5", "0x40"), ("10", "0+10x40"), ("+Inf", "0+10x40"))
