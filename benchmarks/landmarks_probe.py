@@ -1,10 +1,13 @@
-"""MediaPipe face mesh (468 landmarks) offline: does it find the face, how fast, how stable a
-head-turn cue it gives, on the face photos under the benchmark's capture conditions.
+"""Research probe, not part of the face benchmark: MediaPipe face mesh (468 landmarks)
+offline — does it find the face, how fast, how stable a head-turn cue it gives, on the face
+photos under the benchmark's capture conditions (a candidate for an active check).
 
     pip install ai-edge-litert
     pip download --no-deps mediapipe==0.10.21 && unzip -j mediapipe-0.10.21-*.whl \\
         mediapipe/modules/face_landmark/face_landmark.tflite
     python benchmarks/landmarks_probe.py face_landmark.tflite [--cache FILE]
+
+(ai-edge-litert is a dependency of openidv.)
 
 The model runs on a square crop 1.6× the dlib HOG box, 192 px, RGB 0..1 (its input). The
 yaw cue is where the nose tip (landmark 1) sits between the two cheek contour points (234,
@@ -15,7 +18,6 @@ and barely move when the photo is made small and compressed.
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
 import time
 from pathlib import Path
@@ -27,9 +29,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.face_samples import CONDITIONS, prepare_samples  # noqa: E402
-from benchmarks.unseen_faces import default_data_dir  # noqa: E402
+from benchmarks.face_samples import CONDITIONS, cached, default_data_dir, prepare_face_samples  # noqa: E402
 from openidv.pipeline import liveness  # noqa: E402
+from openidv.pipeline.engines import Engines  # noqa: E402
 
 INPUT_PX = 192
 CROP_SCALE = 1.6
@@ -82,17 +84,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path, help="face_landmark.tflite from the mediapipe 0.10.21 wheel")
     parser.add_argument("--data", type=Path, default=default_data_dir())
-    parser.add_argument("--cache", type=Path, help="samples pickle of unseen_faces.py --cache")
+    parser.add_argument("--cache", type=Path, help="face_samples.pkl of benchmarks/faces.py --cache-dir")
     args = parser.parse_args(argv)
     cpu, rss = time.process_time(), rss_mb()
     mesh = FaceMesh(args.model)
     mesh.run(np.zeros((INPUT_PX, INPUT_PX, 3), np.uint8))
     print(f"model load and first run: {1000 * (time.process_time() - cpu):.0f} ms CPU, "
           f"+{rss_mb() - rss:.0f} MB resident")
-    if args.cache is not None and args.cache.exists():
-        samples = pickle.loads(args.cache.read_bytes())
-    else:
-        samples = prepare_samples(args.data, tuple(c for c in CONDITIONS if c.name in CONDITION_NAMES), ())
+    samples = cached(args.cache, lambda: prepare_face_samples(
+        Engines(), args.data, tuple(c for c in CONDITIONS if c.name in CONDITION_NAMES)))
     print("\n| condition | faces | landmarks found (presence > 0.5) | CPU ms median | yaw range | "
           "median \\|yaw + yaw(mirror)\\| | \\|yaw − yaw(original)\\| median / max |")
     print("|---|---|---|---|---|---|---|")

@@ -446,7 +446,8 @@ def compare_faces_command(a: str, b: str) -> None:
 @main.command("check-liveness")
 @click.argument("image", type=click.Path(exists=True, dir_okay=False))
 def check_liveness_command(image: str) -> None:
-    """Presentation-attack check of a selfie: LIVE, FAKE_FACE or FACE_UNCERTAIN."""
+    """Presentation-attack check of a selfie: LIVE, or FACE_UNCERTAIN when the passive model
+    is not sure (it never answers FAKE_FACE: see docs/liveness.md)."""
     from openidv.pipeline.engines import Engines
     from openidv.pipeline.face import detect_faces
     from openidv.pipeline.images import read_image_file

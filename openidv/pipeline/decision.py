@@ -19,7 +19,9 @@ DENYING_DOCUMENT_CODES = frozenset({
     Doc.DOC_NOT_FOUND, Doc.DOC_NOT_SUPPORTED, Doc.DOC_EXPIRED, Doc.COUNTRY_MISMATCH,
     Doc.DOC_TYPE_MISMATCH, Doc.DOC_FAKE, Doc.DOC_FACE_NOT_FOUND,
 })
-# ... face mismatch, no face, fake face, several faces.
+# ... face mismatch, no face, fake face, several faces. FAKE_FACE comes from a reviewer: the
+# passive liveness model only ever says LIVE or FACE_UNCERTAIN (no operating point refuses no
+# live face of another capture set-up), and a doubt is never a denial.
 DENYING_FACE_CODES = frozenset({Face.FACE_MISMATCH, Face.NO_FACE_FOUND, Face.FAKE_FACE, Face.TOO_MANY_FACES})
 
 PASSING_DOCUMENT_CODES = frozenset({Doc.DOC_VALIDATED})

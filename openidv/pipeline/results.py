@@ -96,13 +96,14 @@ class FaceResult:
     result: str  # one FaceCode
     similarity: Optional[float] = None  # 0..1, higher = more alike
     distance: Optional[float] = None  # embedding distance behind the similarity
-    liveness: Optional[str] = None  # LIVE, FAKE_FACE, FACE_UNCERTAIN
+    liveness: Optional[str] = None  # LIVE or FACE_UNCERTAIN (the passive model never says FAKE_FACE)
     liveness_score: Optional[float] = None
     document_face_found: Optional[bool] = None
     selfie_embedding: Optional[tuple[float, ...]] = None  # for duplicate-face search
     document_embedding: Optional[tuple[float, ...]] = None  # the document portrait's, likewise
     method: str = ""
     scores: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # the rules that gave ``result``, with their numbers
 
 
 @dataclass(frozen=True)

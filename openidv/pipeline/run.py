@@ -296,7 +296,8 @@ def conclude(
     face_scores = {**face.scores, "similarity": face.similarity, "liveness": face.liveness_score}
     evidence = (
         Reason("document", document.validity, document.method, dict(document.scores)),
-        Reason("face", face.result, face.method, {k: v for k, v in face_scores.items() if v is not None}),
+        Reason("face", face.result, "; ".join((face.method, *face.notes)),
+               {k: v for k, v in face_scores.items() if v is not None}),
         *active_liveness_reasons(images.active_liveness),
         *fraud_reasons,
     )

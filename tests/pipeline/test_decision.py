@@ -14,7 +14,8 @@ def test_hard_document_failures_deny(doc):
     assert d.status == "DENIED" and d.final and doc in d.reasons[0].detail
 
 
-@pytest.mark.parametrize("face", ["FACE_MISMATCH", "NO_FACE_FOUND", "FAKE_FACE"])
+# FAKE_FACE comes from a reviewer (the passive liveness model never gives it).
+@pytest.mark.parametrize("face", ["FACE_MISMATCH", "NO_FACE_FOUND", "FAKE_FACE", "TOO_MANY_FACES"])
 def test_hard_face_failures_deny(face):
     assert decide("DOC_VALIDATED", face, face_required=True).status == "DENIED"
 
@@ -36,6 +37,7 @@ def test_tags_make_it_suspected():
 
 @pytest.mark.parametrize("doc, face, review", [
     ("DOC_VALIDATED", "FACE_UNCERTAIN", ()),
+    ("DOC_VALIDATED", "FACE_TOO_BLURRY", ()),
     ("MRZ_OCR_READING_ERROR", "FACE_MATCH", ()),
     ("DOC_NOT_ANALYSED", "FACE_NOT_ANALYSED", ()),
     ("DOC_VALIDATED", "FACE_MATCH", ("surname readings disagree",)),

@@ -58,11 +58,14 @@ def test_features_are_finite_and_fixed_length(model) -> None:
     assert vectors[0].shape == model.coef.shape
 
 
-def test_scores_inside_the_band_are_uncertain(model) -> None:
+def test_low_scores_are_uncertain_never_fake(model) -> None:
+    """No operating point refuses no live face of another capture set-up: a low passive score
+    sends the selfie to review, it does not accuse the user."""
     assert model.decide(1.0) == "LIVE"
-    assert model.decide(0.0) == "FAKE_FACE"
-    if model.fake_below < model.live_from:
-        assert model.decide((model.fake_below + model.live_from) / 2) == "FACE_UNCERTAIN"
+    assert model.decide(model.live_from) == "LIVE"
+    assert model.decide(model.live_from - 1e-6) == "FACE_UNCERTAIN"
+    assert model.decide((model.fake_below + model.live_from) / 2) == "FACE_UNCERTAIN"
+    assert model.decide(0.0) == "FACE_UNCERTAIN"
 
 
 def test_held_out_subjects_are_classified_above_floor(spoof_features, train_liveness) -> None:
@@ -100,6 +103,16 @@ def test_live_full_photos_are_not_fake(engines, test_data_dir: Path, faces_manif
     codes = [r.result for r in results]
     assert codes.count("LIVE") >= 0.85 * len(codes), codes
     assert all(0.0 <= r.score <= 1.0 for r in results)
+
+
+def test_a_live_photo_the_model_scores_as_an_attack_is_uncertain_not_fake(engines, test_data_dir: Path) -> None:
+    """A film still of a live actor scores ≈0.01: the user goes to review with the score shown."""
+    with Image.open(test_data_dir / "faces" / "face_recognition" / "kit_harington" / "johnsnow_test1.jpg") as im:
+        bgr = np.ascontiguousarray(np.asarray(ImageOps.exif_transpose(im).convert("RGB"))[:, :, ::-1])
+    result = check_photo(engines, bgr)
+    assert result.score < 0.1
+    assert result.result == "FACE_UNCERTAIN"
+    assert result.live_from == engines.liveness_model().live_from
 
 
 @pytest.mark.slow
