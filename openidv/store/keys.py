@@ -1,4 +1,4 @@
-"""Key rotation: re-encrypt every stored image and webhook secret with the current key, so
+"""Key rotation: re-encrypt every stored image and signing secret with the current key, so
 an older key can then be removed from OPENIDV_OLD_ENCRYPTION_KEYS."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from openidv.store import crypto
 from openidv.store.files import DatabaseFileStore, EncryptedFiles
 from openidv.store.models import Partner, StoredFile
+from openidv.store.partners import API_SECRET_AAD, WEBHOOK_SECRET_AAD
 
 
 def reencrypt_all(session: Session, files: EncryptedFiles) -> dict[str, int]:
@@ -20,9 +21,12 @@ def reencrypt_all(session: Session, files: EncryptedFiles) -> dict[str, int]:
     keys = files.keys
     counts = {"images": 0, "webhook_secrets": 0}
     for partner in session.scalars(select(Partner)):
-        secret = crypto.decrypt(partner.webhook_secret_encrypted, keys, b"webhook")
-        partner.webhook_secret_encrypted = crypto.encrypt(secret, keys, b"webhook")
+        secret = crypto.decrypt(partner.webhook_secret_encrypted, keys, WEBHOOK_SECRET_AAD)
+        partner.webhook_secret_encrypted = crypto.encrypt(secret, keys, WEBHOOK_SECRET_AAD)
         counts["webhook_secrets"] += 1
+        if partner.api_secret_encrypted is not None:
+            api_secret = crypto.decrypt(partner.api_secret_encrypted, keys, API_SECRET_AAD)
+            partner.api_secret_encrypted = crypto.encrypt(api_secret, keys, API_SECRET_AAD)
     for stored in session.scalars(select(StoredFile).where(StoredFile.deleted_at.is_(None))):
         data = files.get(session, stored.storage_key)
         if data is None:
