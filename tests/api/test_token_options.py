@@ -4,12 +4,13 @@ name; none is accepted and ignored; keys iDenfy does not document are refused as
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from openidv.api.schemas import TokenRequest, parse_model
 from openidv.core.errors import BadValue, MissingValue
-from openidv.core.offered import NOT_OFFERED
+from openidv.core.offered import NOT_OFFERED, VIDEO_CALL_TOKEN_TYPES
 from openidv.core.token import TokenOptions
 from openidv.services.intake import token_defaults
 from openidv.services.partners import PartnerContext
@@ -162,3 +163,9 @@ def test_duplicate_checks_can_be_switched_off():
                                              "checkPersonBlacklist": False}))
     assert not options.check_duplicate_faces and not options.check_person_blacklist
     assert options.check_duplicate_doc_faces and options.check_duplicate_personal_data
+
+
+def test_the_migration_guide_lists_every_refused_option():
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "migrating-from-idenfy.md").read_text()
+    missing = [name for name in (*NOT_OFFERED, *VIDEO_CALL_TOKEN_TYPES) if f"`{name}`" not in guide]
+    assert not missing, f"docs/migrating-from-idenfy.md does not list {missing}"
