@@ -64,3 +64,25 @@ def test_duplicate_faces_name_the_other_scan_refs(service, partner, real_images)
     assert first["duplicateFaces"] == [] and first["duplicateDocFaces"] == []
     assert {"DUPLICATE_FACE", "DUPLICATE_DOC_FACE"} <= set(status["fraudTags"]), status
     assert second["duplicateFaces"] == [scan_refs[0]] and second["duplicateDocFaces"] == [scan_refs[0]]
+
+
+def test_the_hosted_flow_offers_only_the_tokens_countries_and_records_the_browser(service, partner, receiver):
+    from tests.web.test_flow import browser_client
+
+    service.cli("partner", "policy", partner.api_key, "--photo-validation", "off")
+    with service.client(partner) as c:
+        created = new_token(c, tokenType="DOCUMENT", documents=["PASSPORT"], country=["LT", "LV"])
+    key = created["authToken"]
+    with browser_client(service) as browser:
+        page = browser.get(f"/flow/{key}").text
+        assert '<option value="LT">' in page and '<option value="LV">' in page
+        assert '<option value="DE">' not in page
+        outside = browser.post(f"/flow/{key}/submit", json={"country": "DE", "documentType": "PASSPORT",
+                                                            "images": {"FRONT": PLAIN}})
+        assert outside.json()["identifier"] == "BAD_VALUE"
+        inside = browser.post(f"/flow/{key}/submit", json={"country": "LV", "documentType": "PASSPORT",
+                                                           "images": {"FRONT": PLAIN}})
+        assert inside.json()["ok"] is True, inside.text
+    hook = receiver.wait_for(lambda h: h.path == f"/hooks/{partner.name}"
+                             and h.json()["scanRef"] == created["scanRef"])[0].json()
+    assert hook["platform"] == "PC" and hook["clientIp"] == "127.0.0.1" and hook["data"]["selectedCountry"] == "LV"
