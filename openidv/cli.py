@@ -175,9 +175,15 @@ def partner_list() -> None:
 @click.option("--success-url", help="Default successUrl of new tokens")
 @click.option("--error-url", help="Default errorUrl of new tokens")
 @click.option("--unverified-url", help="Default unverifiedUrl of new tokens")
+@click.option("--webhook-secret", help="Sign webhooks with this key (an integration's existing signing key; "
+              "16-512 printable ASCII characters, no spaces)")
+@click.option("--webhook-signing", type=click.Choice(["webhook-secret", "api-secret"]),
+              help="Which key signs the webhooks: the webhook secret (default), or the partner's API secret")
+@click.option("--api-secret-for-signing", help="The partner's API secret, for --webhook-signing api-secret "
+              "(openidv keeps only its hash; given here, it is checked and kept encrypted)")
 def partner_policy(api_key: str, review, minimum_age, photo_validation, max_image_mb, callback_url, rate_limit,  # noqa: ANN001
                    retention_images_days, retention_data_days, frame_ancestors, success_url, error_url,
-                   unverified_url) -> None:
+                   unverified_url, webhook_secret, webhook_signing, api_secret_for_signing) -> None:
     """Show or change a partner's policy (by API key)."""
 
     from openidv.store.db import migrate as run_migrations
@@ -213,12 +219,36 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
                 raise click.BadParameter("space-separated CSP sources only, e.g. 'https://shop.example "
                                          "https://*.shop.example'", param_hint="--frame-ancestors")
             p.frame_ancestors = frame_ancestors.strip() or None
+        _set_signing(p, webhook_secret, webhook_signing, api_secret_for_signing)
         _print_json({"name": p.name, "review": p.review_policy, "minimumAge": p.minimum_age,
                      "photoValidation": p.photo_validation, "maxImageBytes": p.max_image_bytes,
                      "callbackUrl": p.callback_url, "rateLimitPerHour": p.rate_limit_per_hour,
                      "retentionImagesDays": p.retention_images_days,
                      "retentionDataDays": p.retention_data_days, "frameAncestors": p.frame_ancestors,
-                     "successUrl": p.success_url, "errorUrl": p.error_url, "unverifiedUrl": p.unverified_url})
+                     "successUrl": p.success_url, "errorUrl": p.error_url, "unverifiedUrl": p.unverified_url,
+                     "webhookSigning": p.webhook_signing})
+
+
+def _set_signing(partner, webhook_secret: Optional[str], signing: Optional[str],  # noqa: ANN001
+                 api_secret: Optional[str]) -> None:
+    """The key that signs a partner's webhooks (secrets are never printed back)."""
+    from openidv.store.partners import SecretRefused, set_webhook_secret, set_webhook_signing
+
+    keys = get_settings().data_keys()
+    if api_secret is not None and signing is None:
+        signing = "api-secret"
+    if api_secret is not None and signing != "api-secret":
+        raise click.BadParameter("only used with --webhook-signing api-secret", param_hint="--api-secret-for-signing")
+    try:
+        if webhook_secret is not None:
+            set_webhook_secret(partner, webhook_secret, keys)
+    except SecretRefused as exc:
+        raise click.BadParameter(str(exc), param_hint="--webhook-secret") from None
+    try:
+        if signing is not None:
+            set_webhook_signing(partner, signing, keys, api_secret)
+    except SecretRefused as exc:
+        raise click.BadParameter(str(exc), param_hint="--api-secret-for-signing") from None
 
 
 @partner.command("blocklist")

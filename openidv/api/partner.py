@@ -16,6 +16,7 @@ from openidv.api import schemas
 from openidv.api.deps import current_partner, read_model, runtime
 from openidv.api.errors import ErrorBody
 from openidv.core.errors import MissingValue
+from openidv.core.vocab import Platform
 from openidv.core.wire import data_view, full_status_view, status_view
 from openidv.services import verifications
 from openidv.services.intake import ImageSubmission, accept_images, create_token, find_usable_token
@@ -60,7 +61,10 @@ def public_base(request: Request) -> str:
 )
 async def token(request: Request, partner: PartnerContext = Depends(current_partner)) -> JSONResponse:
     req: schemas.TokenRequest = await read_model(request, schemas.TokenRequest)
-    created = await run_in_threadpool(create_token, partner, req.model_dump())
+    # Only what was given (and clientId, maybe from personScanRef): defaults are filled below.
+    given = req.model_dump(exclude_unset=True) | {"clientId": req.clientId}
+    given.pop("personScanRef", None)
+    created = await run_in_threadpool(create_token, partner, given)
     body = {
         "message": "Token created successfully",
         "authToken": created.auth_token,
@@ -97,7 +101,8 @@ async def process(request: Request, partner: PartnerContext = Depends(current_pa
         raise MissingValue("Missing value for field 'authToken'")
     submission = ImageSubmission(
         country=req.country, document_type=req.documentType, images=req.images.given(),
-        platform="API", skip_analysis=bool(req.skipAnalysis),
+        platform=Platform.OTHER, skip_analysis=bool(req.skipAnalysis),
+        client_ip=request.client.host if request.client else None,
     )
     rt = runtime(request)
     found = await run_in_threadpool(find_usable_token, partner.id, auth_token)

@@ -6,212 +6,17 @@ becomes MISSING_VALUE or BAD_VALUE naming the field, never a framework 422.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from typing import Any, Literal, Optional
+from typing import Any, Optional
 
-import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from openidv.api.token_request import TokenRequest, TokenResponse  # noqa: F401 - the API's models in one place
+from openidv.api.validation import COUNTRY_SCHEMA, STEP_NAME_RE, DocumentedType, Strict, check_country
 from openidv.core.errors import BadValue, MissingValue
-from openidv.core.vocab import DOCUMENT_TYPES, IMAGE_STEPS
-
-# The document types as a Literal of plain strings: strict validation of a JSON string.
-DocumentType = Literal[tuple(str(t) for t in DOCUMENT_TYPES)]  # type: ignore[valid-type]
-
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-ALPHA2_CODES = sorted(c.alpha_2 for c in pycountry.countries)
-
-# What the validators below enforce, said in the OpenAPI schema too, so that a client
-# generating requests from the schema (and schemathesis) only makes acceptable ones.
-_DATE_SCHEMA = {"format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-_COUNTRY_SCHEMA = {"enum": ALPHA2_CODES}
-_URL_SCHEMA = {"pattern": r"^https?://[^\s/?#]+", "minLength": 5, "maxLength": 2048}
-_NAME_SCHEMA = {"pattern": r"^[^0-9]*[^0-9\s][^0-9]*$"}
-_ADDITIONAL_STEPS_SCHEMA = {
-    "type": "object",
-    "propertyNames": {"enum": ["ALL", *ALPHA2_CODES]},
-    "additionalProperties": {
-        "type": "object",
-        "propertyNames": {"enum": ["ALL", *DOCUMENT_TYPES]},
-        "additionalProperties": {
-            "type": "object",
-            "propertyNames": {"pattern": "^[A-Z0-9_]{1,40}$"},
-            "additionalProperties": {
-                "type": "object",
-                "properties": {"type": {"const": "UPLOAD"}},
-                "required": ["type"],
-            },
-        },
-    },
-}
-_STEP_NAME_RE = re.compile(r"^[A-Z0-9_]{1,40}$")
+from openidv.core.vocab import IMAGE_STEPS
 
 
-def _check_country(value: Optional[str], field: str = "country") -> Optional[str]:
-    if value is None:
-        return None
-    code = value.upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
-        raise ValueError(f"'{value[:20]}' is not an ISO 3166-1 alpha-2 country code")
-    return code
-
-
-def _check_date(value: Optional[str]) -> Optional[str]:
-    if value is None:
-        return None
-    if not _DATE_RE.match(value):
-        raise ValueError("must be a date in YYYY-MM-DD format")
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError("is not a real calendar date") from exc
-    return value
-
-
-def _check_url(value: Optional[str]) -> Optional[str]:
-    if value is None:
-        return None
-    if not (5 <= len(value) <= 2048) or not re.match(r"^https?://[^\s/?#]+", value, re.I):
-        raise ValueError("must be an http(s) URL of 5-2048 characters")
-    return value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", populate_by_name=True)
-
-
-class TokenRequest(_Strict):
-    """POST /api/v2/token (iDenfy's flat form)."""
-
-    clientId: str = Field(min_length=1, max_length=100, json_schema_extra={"pattern": "^[\\x20-\\x7E]+$"})
-    firstName: Optional[str] = Field(None, min_length=1, max_length=100, json_schema_extra=_NAME_SCHEMA)
-    lastName: Optional[str] = Field(None, min_length=1, max_length=100, json_schema_extra=_NAME_SCHEMA)
-    dateOfBirth: Optional[str] = Field(None, json_schema_extra=_DATE_SCHEMA)
-    dateOfExpiry: Optional[str] = Field(None, json_schema_extra=_DATE_SCHEMA)
-    dateOfIssue: Optional[str] = Field(None, json_schema_extra=_DATE_SCHEMA)
-    nationality: Optional[str] = Field(None, json_schema_extra=_COUNTRY_SCHEMA)
-    country: Optional[str] = Field(None, json_schema_extra=_COUNTRY_SCHEMA)
-    personalNumber: Optional[str] = Field(None, min_length=1, max_length=100)
-    documentNumber: Optional[str] = Field(None, min_length=1, max_length=100)
-    sex: Optional[Literal["M", "F"]] = None
-    address: Optional[str] = Field(None, max_length=255)
-    documents: Optional[list[DocumentType]] = Field(None, min_length=1, max_length=5)
-    tokenType: Optional[Literal["IDENTIFICATION", "DOCUMENT"]] = None
-    expiryTime: Optional[int] = Field(None, ge=1, le=2_592_000)
-    sessionLength: Optional[int] = Field(None, ge=60, le=3600)
-    successUrl: Optional[str] = Field(None, json_schema_extra=_URL_SCHEMA)
-    errorUrl: Optional[str] = Field(None, json_schema_extra=_URL_SCHEMA)
-    unverifiedUrl: Optional[str] = Field(None, json_schema_extra=_URL_SCHEMA)
-    callbackUrl: Optional[str] = Field(None, json_schema_extra=_URL_SCHEMA)
-    locale: Optional[str] = Field(None, json_schema_extra={"pattern": "^[A-Za-z]{2}$"})
-    externalRef: Optional[str] = Field(None, max_length=40)
-    additionalSteps: Optional[dict[str, Any]] = Field(None, json_schema_extra=_ADDITIONAL_STEPS_SCHEMA)
-    questionnaire: Optional[Any] = None
-    generateDigitString: Optional[bool] = None
-    showInstructions: Optional[bool] = None
-
-    @field_validator("clientId")
-    @classmethod
-    def _ascii(cls, v: str) -> str:
-        if not v.isascii() or not v.isprintable():
-            raise ValueError("must be printable ASCII")
-        return v
-
-    @field_validator("firstName", "lastName")
-    @classmethod
-    def _no_digits(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and (any(c.isdigit() for c in v) or not v.strip()):
-            raise ValueError("must be a name without digits")
-        return v
-
-    @field_validator("dateOfBirth", "dateOfExpiry", "dateOfIssue")
-    @classmethod
-    def _date(cls, v: Optional[str]) -> Optional[str]:
-        return _check_date(v)
-
-    @field_validator("nationality", "country")
-    @classmethod
-    def _country(cls, v: Optional[str]) -> Optional[str]:
-        return _check_country(v)
-
-    @field_validator("successUrl", "errorUrl", "unverifiedUrl", "callbackUrl")
-    @classmethod
-    def _url(cls, v: Optional[str]) -> Optional[str]:
-        return _check_url(v)
-
-    @field_validator("locale")
-    @classmethod
-    def _locale(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and not re.fullmatch(r"[A-Za-z]{2}", v):
-            raise ValueError("must be a 2-letter language code")
-        return v.lower() if v else v
-
-    @field_validator("documents")
-    @classmethod
-    def _unique_documents(cls, v: Optional[list[str]]) -> Optional[list[str]]:
-        return list(dict.fromkeys(v)) if v is not None else v
-
-    @field_validator("additionalSteps")
-    @classmethod
-    def _steps(cls, v: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
-        if v is None:
-            return v
-        for country, by_type in v.items():
-            if country != "ALL":
-                _check_country(country)
-            if not isinstance(by_type, dict):
-                raise ValueError("must map COUNTRY -> DOCUMENT_TYPE -> {STEP: {type}}")
-            for doc_type, steps in by_type.items():
-                if doc_type != "ALL" and doc_type not in DOCUMENT_TYPES:
-                    raise ValueError(f"unknown document type '{doc_type[:40]}'")
-                if not isinstance(steps, dict):
-                    raise ValueError("must map COUNTRY -> DOCUMENT_TYPE -> {STEP: {type}}")
-                for name, spec in steps.items():
-                    if not _STEP_NAME_RE.match(name):
-                        raise ValueError(f"step name '{name[:40]}' must be A-Z, 0-9 and _")
-                    if not isinstance(spec, dict) or spec.get("type") != "UPLOAD":
-                        raise ValueError(f"step '{name[:40]}' must be {{\"type\": \"UPLOAD\"}}")
-        return v
-
-
-class TokenResponse(BaseModel):
-    """201 answer of /token: the request echoed with defaults, plus the new session's handles."""
-
-    message: str
-    authToken: str
-    scanRef: str
-    clientId: str
-    firstName: Optional[str]
-    lastName: Optional[str]
-    dateOfBirth: Optional[str]
-    dateOfExpiry: Optional[str]
-    dateOfIssue: Optional[str]
-    nationality: Optional[str]
-    country: Optional[str]
-    personalNumber: Optional[str]
-    documentNumber: Optional[str]
-    sex: Optional[str]
-    address: Optional[str]
-    documents: list[str]
-    tokenType: str
-    expiryTime: int
-    sessionLength: int
-    successUrl: Optional[str]
-    errorUrl: Optional[str]
-    unverifiedUrl: Optional[str]
-    callbackUrl: Optional[str]
-    locale: str
-    externalRef: Optional[str]
-    additionalSteps: Optional[dict[str, Any]]
-    questionnaire: Optional[Any]
-    generateDigitString: bool
-    showInstructions: bool
-    digitString: Optional[str]
-    redirectUrl: str
-
-
-class ProcessImages(_Strict):
+class ProcessImages(Strict):
     """The images by step. Besides the standard steps, a token's own additional UPLOAD steps
     may be sent under their names; the route checks those against the token."""
 
@@ -227,7 +32,7 @@ class ProcessImages(_Strict):
     @model_validator(mode="after")
     def _extra_steps(self) -> "ProcessImages":
         for name, value in (self.model_extra or {}).items():
-            if not _STEP_NAME_RE.match(name):
+            if not STEP_NAME_RE.match(name):
                 raise ValueError(f"'{name[:40]}' is not an image step")
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"image for step '{name[:40]}' must be a base64 string")
@@ -239,23 +44,23 @@ class ProcessImages(_Strict):
         return {**standard, **extra}
 
 
-class ProcessRequest(_Strict):
+class ProcessRequest(Strict):
     """POST /api/v2/process."""
 
     authToken: Optional[str] = Field(None, max_length=200)
     token: Optional[str] = Field(None, max_length=200)
-    country: str = Field(json_schema_extra=_COUNTRY_SCHEMA)
-    documentType: Optional[DocumentType] = None
+    country: str = Field(json_schema_extra=COUNTRY_SCHEMA)
+    documentType: Optional[DocumentedType] = None
     images: ProcessImages
     skipAnalysis: bool = False
 
     @field_validator("country")
     @classmethod
     def _country(cls, v: str) -> str:
-        return _check_country(v)  # type: ignore[return-value]
+        return check_country(v)  # type: ignore[return-value]
 
 
-class ScanRefRequest(_Strict):
+class ScanRefRequest(Strict):
     """Body of /status, /data, /files, /full-status and /delete."""
 
     scanRef: str = Field(min_length=1, max_length=100)
@@ -278,6 +83,8 @@ class StatusResponse(BaseModel):
 
 
 class DataResponse(BaseModel):
+    """/data, and the webhook's ``data``: every key iDenfy documents, null where unknown."""
+
     docFirstName: Optional[str]
     docLastName: Optional[str]
     docNumber: Optional[str]
@@ -289,6 +96,32 @@ class DataResponse(BaseModel):
     docSex: Optional[str]
     docNationality: Optional[str]
     docIssuingCountry: Optional[str]
+    birthPlace: Optional[str]
+    authority: Optional[str]
+    address: Optional[str]
+    docTemporaryAddress: Optional[str]
+    mothersMaidenName: Optional[str]
+    docBirthName: Optional[str]
+    docPatronymic: Optional[str]
+    driverLicenseCategory: Optional[str]
+    manuallyDataChanged: Optional[bool]
+    fullName: Optional[str]
+    selectedCountry: Optional[str]
+    orgFirstName: Optional[str]
+    orgLastName: Optional[str]
+    orgNationality: Optional[str]
+    orgBirthPlace: Optional[str]
+    orgAuthority: Optional[str]
+    orgAddress: Optional[str]
+    orgTemporaryAddress: Optional[str]
+    orgMothersMaidenName: Optional[str]
+    orgPatronymic: Optional[str]
+    orgBirthName: Optional[str]
+    ageEstimate: Optional[str]
+    clientIpProxyRiskLevel: Optional[str]
+    duplicateFaces: Optional[list[str]]
+    duplicateDocFaces: Optional[list[str]]
+    additionalData: Optional[dict[str, Any]]
     mrzString: Optional[str]
 
 
@@ -320,6 +153,9 @@ def parse_model(model: type[BaseModel], data: dict[str, Any]) -> Any:
         field = ".".join(str(p) for p in err["loc"]) or "body"
         if err["type"] == "missing":
             raise MissingValue(f"Missing value for field '{field}'") from None
+        if err["type"] == "extra_forbidden":
+            raise BadValue(f"Unknown field '{field[:100]}': not an option openidv knows "
+                           "(docs/migrating-from-idenfy.md lists what it offers)") from None
         # Never echo a (possibly huge, possibly personal) input back beyond a short excerpt.
         reason = str(err.get("msg", "invalid value")).removeprefix("Value error, ")[:200]
         raise BadValue(f"Bad value for field '{field[:100]}': {reason}") from None

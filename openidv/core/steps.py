@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from openidv.core.vocab import IMAGE_STEPS, TWO_SIDED_TYPES, Step, TokenType
+from openidv.core.vocab import IMAGE_STEPS, TWO_SIDED_TYPES, Step, TokenType, analysed_type
 
 
 def required_steps(token_type: str, document_type: Optional[str]) -> list[str]:
     """The image steps every submission for this token and document type must have."""
     steps: list[str] = [Step.FRONT]
-    if document_type in TWO_SIDED_TYPES:
+    if analysed_type(document_type) in TWO_SIDED_TYPES:
         steps.append(Step.BACK)
     if token_type == TokenType.IDENTIFICATION:
         steps.append(Step.FACE)

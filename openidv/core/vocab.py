@@ -18,6 +18,31 @@ class DocumentType(StrEnum):
 
 
 DOCUMENT_TYPES: tuple[str, ...] = tuple(DocumentType)
+# Every document type iDenfy documents for a token's `documents` (and for `docType`). A
+# partner may offer any of them; openidv analyses the five above, and the few below that are
+# the same physical kind of document (ANALYSED_AS). Any other gets DOC_NOT_SUPPORTED.
+DOCUMENTED_DOCUMENT_TYPES: tuple[str, ...] = (
+    *DOCUMENT_TYPES,
+    "PAN_CARD", "AADHAAR", "VISA", "NATIONAL_PASSPORT", "INTERNATIONAL_PASSPORT",
+    "PROVISIONAL_DRIVER_LICENSE", "OLD_ID_CARD", "MILITARY_CARD", "ADDRESS_CARD", "SMART_ID", "CLEAR",
+    "ONE_ID", "BANK_ID_SE", "BANK_ID_NO", "BANK_ID_CZ", "FTN", "MIT_ID", "VERIMI", "LA_WALLET",
+    "SAMSUNG_WALLET", "MOJE_ID_CZ", "YOTI_ID", "BORDER_CROSSING", "ASYLUM", "PHOTO_CARD",
+    "PROOF_OF_AGE_CARD", "TRAVEL_CARD", "SOCIAL_SECURITY_CARD", "VOTER_CARD", "DIPLOMATIC_ID", "WORK_PERMIT",
+)
+# Documented types that openidv reads as one of its own: a visa carries an MRV zone, which
+# the OTHER analysis reads; national and international passports carry the passport MRZ.
+ANALYSED_AS: dict[str, str] = {
+    **{t: t for t in DOCUMENT_TYPES},
+    "VISA": DocumentType.OTHER,
+    "NATIONAL_PASSPORT": DocumentType.PASSPORT,
+    "INTERNATIONAL_PASSPORT": DocumentType.PASSPORT,
+}
+
+
+def analysed_type(document_type: str | None) -> str | None:
+    """The type openidv analyses a declared document as; None when it cannot analyse it."""
+    return ANALYSED_AS.get(document_type) if document_type else None
+
 # Types with two sides: the BACK image is required when a submission names one of these.
 TWO_SIDED_TYPES: frozenset[str] = frozenset(
     {DocumentType.ID_CARD, DocumentType.RESIDENCE_PERMIT, DocumentType.DRIVER_LICENSE}
@@ -152,7 +177,9 @@ class MismatchTag(StrEnum):
     DATE_OF_ISSUE = "DATE_OF_ISSUE"
     SEX = "SEX"
     NATIONALITY = "NATIONALITY"
-    UNDER_AGE = "UNDER_AGE"
+    UNDER_AGE = "UNDER_AGE"  # younger than the token's ageLimit (or the partner's minimum)
+    OVER_AGE = "OVER_AGE"  # older than the token's ageMax
+    UNKNOWN_AGE = "UNKNOWN_AGE"  # an age bound is set and no date of birth is known
 
 
 class ReviewPolicy(StrEnum):
@@ -180,3 +207,18 @@ class WebhookEvent(StrEnum):
     AUTOMATIC = "automatic"  # the automatic decision
     MANUAL = "manual"  # a reviewer's decision
     EXPIRED = "expired"  # an unused token expired
+
+
+# The Idenfy-Event-Type header of each webhook: iDenfy's documented event names.
+WEBHOOK_EVENT_TYPES: dict[str, str] = {
+    WebhookEvent.AUTOMATIC: "IDENTIFICATION_AUTO_FINISHED",
+    WebhookEvent.MANUAL: "IDENTIFICATION_MANUAL_FINISHED",
+    WebhookEvent.EXPIRED: "IDENTIFICATION_EXPIRED",
+}
+
+
+class WebhookSigning(StrEnum):
+    """Which key signs a partner's webhooks (Idenfy-Signature)."""
+
+    WEBHOOK_SECRET = "webhook-secret"  # the partner's webhook secret (generated, or set)
+    API_SECRET = "api-secret"  # the partner's API secret, as older iDenfy integrations verify

@@ -77,6 +77,7 @@ def mismatch_tags(
     document: Mapping[str, Optional[str]],
     *,
     minimum_age: Optional[int] = None,
+    maximum_age: Optional[int] = None,
     today: Optional[dt.date] = None,
 ) -> tuple[str, ...]:
     """Tags for each field given at token creation that the document contradicts.
@@ -114,7 +115,22 @@ def mismatch_tags(
     if given.get("nationality") and doc("nationality") and given["nationality"].upper() != doc("nationality").upper():
         tags.append("NATIONALITY")
 
-    birth = _date(doc("date_of_birth")) or _date(given.get("dateOfBirth"))
-    if minimum_age is not None and birth is not None and age_on(birth, today) < minimum_age:
-        tags.append("UNDER_AGE")
+    tags.extend(age_tags(_date(doc("date_of_birth")) or _date(given.get("dateOfBirth")),
+                         minimum_age=minimum_age, maximum_age=maximum_age, today=today))
     return tuple(tags)
+
+
+def age_tags(birth: Optional[dt.date], *, minimum_age: Optional[int], maximum_age: Optional[int],
+             today: dt.date) -> list[str]:
+    """UNDER_AGE / OVER_AGE outside the age bounds; UNKNOWN_AGE when a bound is set and no
+    date of birth is known (an age check that could not run is not a pass)."""
+    if minimum_age is None and maximum_age is None:
+        return []
+    if birth is None:
+        return ["UNKNOWN_AGE"]
+    age = age_on(birth, today)
+    if minimum_age is not None and age < minimum_age:
+        return ["UNDER_AGE"]
+    if maximum_age is not None and age > maximum_age:
+        return ["OVER_AGE"]
+    return []

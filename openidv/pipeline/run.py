@@ -267,6 +267,7 @@ def conclude(
     token_request: Mapping[str, Any],
     review_policy: str = "automatic",
     minimum_age: Optional[int] = None,
+    maximum_age: Optional[int] = None,
     fraud_tags: tuple[str, ...] = (),
     fraud_reasons: tuple[Reason, ...] = (),
     today: Optional[dt.date] = None,
@@ -283,7 +284,8 @@ def conclude(
         tags.append(FraudTag.FAKE_PHOTO)
         suspicion.append(SuspicionReason.FAKE_PHOTO)
     tags = list(dict.fromkeys(tags))
-    mismatches = mismatch_tags(token_request, images.document_data, minimum_age=minimum_age, today=today)
+    mismatches = mismatch_tags(token_request, images.document_data, minimum_age=minimum_age,
+                               maximum_age=maximum_age, today=today)
     decision = decide(
         document.validity,
         face.result,

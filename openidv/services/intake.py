@@ -11,8 +11,10 @@ from typing import Any, Optional
 from openidv.config import Settings
 from openidv.core.errors import BadValue, MissingValue, TokenNotValid
 from openidv.core.steps import required_steps, unknown_steps
-from openidv.core.token import DEFAULT_EXPIRY_SECONDS, DEFAULT_LOCALE, DEFAULT_SESSION_SECONDS, TokenOptions
-from openidv.core.vocab import DOCUMENT_TYPES, TokenType
+from openidv.core.token import (
+    DEFAULT_EXPIRY_SECONDS, DEFAULT_LOCALE, DEFAULT_SESSION_SECONDS, TokenOptions, policy_from_flags, review_flags,
+)
+from openidv.core.vocab import DOCUMENT_TYPES, Step, TokenType
 from openidv.pipeline.active_liveness import MAX_FRAMES, frame_step
 from openidv.pipeline.engines import Engines
 from openidv.services.partners import PartnerContext
@@ -42,10 +44,34 @@ class CreatedToken:
     echo: dict[str, Any]  # the request with every default filled in, as stored
 
 
+# The keys of every /token answer (iDenfy's echo of the request, defaults filled in).
+ECHO_KEYS = (
+    "clientId", "personScanRef", "firstName", "lastName", "dateOfBirth", "dateOfExpiry", "dateOfIssue",
+    "nationality", "country", "personalNumber", "documentNumber", "sex", "address", "documents",
+    "allowedDocuments", "tokenType", "expiryTime", "sessionLength", "successUrl", "errorUrl", "unverifiedUrl",
+    "callbackUrl", "locale", "showInstructions", "externalRef", "additionalSteps", "additionalData",
+    "utilityBill", "videoCallQuestions", "questionnaire", "generateDigitString",
+)
+# What utilityBill: true asks for, said as an additional step.
+UTILITY_BILL_STEP = {"ALL": {"ALL": {Step.UTILITY_BILL: {"type": "UPLOAD"}}}}
+
+
+def _additional_steps(request: dict[str, Any]) -> dict[str, Any]:
+    """The token's UPLOAD steps; {} for none (iDenfy switches them off with {"ALL": {"ALL": {}}})."""
+    steps = UTILITY_BILL_STEP if request.get("utilityBill") else request.get("additionalSteps") or {}
+    has_steps = any(step_set for by_type in steps.values() for step_set in by_type.values())
+    return steps if has_steps else {}
+
+
 def token_defaults(request: dict[str, Any], partner: PartnerContext) -> dict[str, Any]:
-    """A validated token request with the defaults filled in (what /token echoes and stores)."""
-    echo = dict(request)
+    """A validated token request with the defaults filled in (what /token echoes and stores):
+    the echo keys always, and every other option that was given."""
+    echo: dict[str, Any] = dict.fromkeys(ECHO_KEYS)
+    echo.update({key: value for key, value in request.items() if value is not None})
+    echo["personScanRef"] = echo["clientId"]  # the legacy name of clientId
     echo["documents"] = request.get("documents") or list(DOCUMENT_TYPES)
+    countries = TokenOptions.from_stored(echo).countries
+    echo["allowedDocuments"] = {c: list(echo["documents"]) for c in countries or ("ALL",)}
     echo["tokenType"] = request.get("tokenType") or TokenType.IDENTIFICATION
     echo["expiryTime"] = request["expiryTime"] if request.get("expiryTime") is not None else DEFAULT_EXPIRY_SECONDS
     echo["sessionLength"] = request["sessionLength"] if request.get("sessionLength") is not None else DEFAULT_SESSION_SECONDS
@@ -56,13 +82,28 @@ def token_defaults(request: dict[str, Any], partner: PartnerContext) -> dict[str
     echo["callbackUrl"] = request.get("callbackUrl") or partner.callback_url
     echo["locale"] = request.get("locale") or DEFAULT_LOCALE
     echo["generateDigitString"] = bool(request.get("generateDigitString"))
-    if request.get("additionalSteps") == {"ALL": {"ALL": {}}}:
-        echo["additionalSteps"] = None  # iDenfy: this form switches the steps off
+    echo["additionalSteps"] = _additional_steps(request)
+    echo["additionalData"] = request.get("additionalData") or {}
+    echo["utilityBill"] = bool(request.get("utilityBill"))
+    echo["videoCallQuestions"] = request.get("videoCallQuestions") or []
     return echo
+
+
+def check_review_options(options: TokenOptions, partner: PartnerContext) -> None:
+    """reviewSuccessful / reviewFailed must land on a review policy openidv has."""
+    if options.review_successful is None and options.review_failed is None:
+        return
+    successful, failed = review_flags(partner.review_policy)
+    successful = successful if options.review_successful is None else options.review_successful
+    failed = failed if options.review_failed is None else options.review_failed
+    if policy_from_flags(successful, failed) is None:
+        raise BadValue("Bad value for field 'reviewSuccessful': reviewing successful verifications but not "
+                       "failed ones is not offered by openidv (review failed ones too, or all)")
 
 
 def create_token(partner: PartnerContext, request: dict[str, Any]) -> CreatedToken:
     echo = token_defaults(request, partner)
+    check_review_options(TokenOptions.from_stored(echo), partner)
     with session_scope() as session:
         new = create_verification(session, session.get(Partner, partner.id), echo, echo["generateDigitString"])
         return CreatedToken(new.auth_token, new.verification.scan_ref, new.digit_string, echo)
@@ -105,11 +146,17 @@ class ImageSubmission:
     # The hosted flow's "move closer" frames (base64, capture order), stored beside the
     # images as FACE_CHALLENGE_1... for the worker's active check and the reviewer.
     challenge_frames: tuple[str, ...] = ()
+    # The address of whoever handed the images in (the end user's browser in the hosted
+    # flow, the partner's system for /process), as the app sees it (proxy headers are
+    # trusted only from the proxies the server is told to trust).
+    client_ip: Optional[str] = None
 
 
 def check_steps(token: TokenOptions, submission: ImageSubmission) -> None:
     """The submission's document type and image steps are what this token allows and needs."""
     document_type = submission.document_type
+    if not token.allows_country(submission.country):
+        raise BadValue(f"Bad value for field 'country': {submission.country} is not allowed by this token")
     if document_type and document_type not in token.documents:
         raise BadValue(f"Bad value for field 'documentType': {document_type} is not allowed by this token")
     for step in unknown_steps(set(submission.images), token.additional_steps, submission.country, document_type):
@@ -172,5 +219,6 @@ def _store_and_use_token(token: TokenSnapshot, uploads: dict[str, UploadedImage]
     images = {u.step: (u.data, u.content_type) for u in uploads.values()}
     with session_scope() as session:
         if not start_processing(session, token.verification_id, files, images, country=submission.country,
-                                document_type=submission.document_type, platform=submission.platform):
+                                document_type=submission.document_type, platform=submission.platform,
+                                client_ip=submission.client_ip):
             raise TokenNotValid("Token has already been used")

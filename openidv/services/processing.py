@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from openidv.config import Settings
 from openidv.core.steps import additional_step_names
-from openidv.core.vocab import DocumentCode, FaceCode, FraudTag, Status, TokenType, WebhookEvent
+from openidv.core.token import TokenOptions
+from openidv.core.vocab import DocumentCode, FaceCode, FraudTag, Status, TokenType, WebhookEvent, analysed_type
 from openidv.metrics import STAGE_SECONDS, VERIFICATIONS
 from openidv.pipeline.active_liveness import Challenge, frame_steps_in_order
-from openidv.pipeline.decision import Reason
+from openidv.pipeline.decision import Reason, decide
 from openidv.pipeline.engines import Engines
 from openidv.pipeline.images import ANALYSIS_MAX_SIDE, ImageRejected, decode_image
 from openidv.pipeline.run import Analysis, ChallengeInput, ImageAnalysis, analyse_images, conclude
@@ -59,6 +61,8 @@ def _run_claimed(verification_id: int, engines: Engines, settings: Settings) -> 
     log.info("job started", extra={"scanRef": job.scan_ref, "run": job.runs})
     if job.runs > MAX_PROCESSING_RUNS:
         return _commit_failure(verification_id, f"processing failed {job.runs - 1} times")
+    if job.declared_type and analysed_type(job.declared_type) is None:
+        return _commit_not_supported(verification_id, job)
     try:
         started = time.perf_counter()
         images = {step: decode_image(data, max_side=ANALYSIS_MAX_SIDE)
@@ -70,7 +74,7 @@ def _run_claimed(verification_id: int, engines: Engines, settings: Settings) -> 
             images,
             token_type=job.token_type,
             declared_country=job.country,
-            declared_type=job.declared_type,
+            declared_type=analysed_type(job.declared_type),
             additional_steps=additional_step_names(
                 job.token_request.get("additionalSteps"), job.country, job.declared_type),
             challenge=challenge,
@@ -100,47 +104,70 @@ def _challenge_of(job: JobInput, images: dict) -> Optional[ChallengeInput]:  # n
     return ChallengeInput(Challenge.MOVE_CLOSER, frames)
 
 
-def _cross_checks(session, verification: Verification, analysed: ImageAnalysis):  # noqa: ANN001, ANN202
+# At most this many scanRefs of matching faces are kept per verification (closest first):
+# enough to investigate, bounded for a face that matches a large part of a partner's base.
+MAX_DUPLICATE_SCAN_REFS = 100
+
+
+@dataclass(frozen=True)
+class CrossChecks:
+    """What the partner's other verifications say about this one."""
+
+    tags: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    document_number_key: Optional[str]
+    duplicate_faces: Optional[list[str]]  # scanRefs; None when the check did not run
+    duplicate_doc_faces: Optional[list[str]]
+
+
+def _cross_checks(session, verification: Verification, analysed: ImageAnalysis, token: TokenOptions) -> CrossChecks:  # noqa: ANN001
     """Fraud tags from the partner's other verifications: the same document number or face
-    under another clientId, and the partner's blocklist."""
+    under another clientId, and the partner's blocklist (each as the session allows)."""
     tags: list[str] = []
     reasons: list[Reason] = []
     key = fraud.document_number_key(analysed.document_data.get("doc_document_number"))
-    if fraud.same_document_elsewhere(session, verification, key):
+    if token.check_duplicate_personal_data and fraud.same_document_elsewhere(session, verification, key):
         tags.append(FraudTag.DUPLICATE_PERSONAL_DATA)
         reasons.append(Reason("duplicates", FraudTag.DUPLICATE_PERSONAL_DATA,
                               "same document number under another clientId"))
-    if fraud.is_blocked(session, verification.partner_id, key):
+    if token.check_person_blacklist and fraud.is_blocked(session, verification.partner_id, key):
         tags.append(FraudTag.DATA_IN_BLACKLIST)
         reasons.append(Reason("blocklist", FraudTag.DATA_IN_BLACKLIST, "document number is on the partner's blocklist"))
     face = analysed.face
-    for kind, tag, vector in (("selfie", FraudTag.DUPLICATE_FACE, face.selfie_embedding),
-                              ("document", FraudTag.DUPLICATE_DOC_FACE, face.document_embedding)):
-        if vector is None:
+    matches: dict[str, Optional[list[str]]] = {"selfie": None, "document": None}
+    for kind, tag, vector, wanted in (
+            ("selfie", FraudTag.DUPLICATE_FACE, face.selfie_embedding, token.check_duplicate_faces),
+            ("document", FraudTag.DUPLICATE_DOC_FACE, face.document_embedding, token.check_duplicate_doc_faces)):
+        if vector is None or not wanted:
             continue
-        hits = fraud.face_index.search(session, verification.partner_id, vector,
-                                       max_distance=FACE_MATCH_MAX_DISTANCE,
-                                       exclude_client=verification.client_id)
+        hits = sorted(fraud.face_index.search(session, verification.partner_id, vector,
+                                              max_distance=FACE_MATCH_MAX_DISTANCE,
+                                              exclude_client=verification.client_id), key=lambda h: h.distance)
+        ids = list(dict.fromkeys(h.verification_id for h in hits if h.verification_id != verification.id))
+        matches[kind] = fraud.scan_refs_of(session, ids[:MAX_DUPLICATE_SCAN_REFS])
         if hits:
-            best = min(hits, key=lambda h: h.distance)
+            best = hits[0]
             tags.append(tag)
             reasons.append(Reason("duplicates", tag, f"{kind} face matches another clientId's {best.kind} face",
                                   {"distance": round(best.distance, 4), "matches": float(len(hits))}))
-    return tuple(dict.fromkeys(tags)), tuple(reasons), key
+    return CrossChecks(tuple(dict.fromkeys(tags)), tuple(reasons), key, matches["selfie"], matches["document"])
 
 
 def _commit_results(verification_id: int, job: JobInput, analysed: ImageAnalysis) -> tuple[Optional[int], str]:
     with session_scope() as session:
         verification = session.get(Verification, verification_id)
-        tags, reasons, key = _cross_checks(session, verification, analysed)
+        token = TokenOptions.from_stored(job.token_request)
+        checks = _cross_checks(session, verification, analysed, token)
         analysis: Analysis = conclude(
             analysed,
             token_type=job.token_type,
             token_request=job.token_request,
-            review_policy=job.review_policy,
-            minimum_age=job.minimum_age,
-            fraud_tags=tags,
-            fraud_reasons=reasons,
+            review_policy=token.review_policy(job.review_policy),
+            # The session's ageLimit replaces the partner's minimum age.
+            minimum_age=token.age_limit if token.age_limit is not None else job.minimum_age,
+            maximum_age=token.age_max,
+            fraud_tags=checks.tags,
+            fraud_reasons=checks.reasons,
         )
         values: dict[str, Any] = dict(
             status=analysis.decision.status,
@@ -149,7 +176,9 @@ def _commit_results(verification_id: int, job: JobInput, analysed: ImageAnalysis
             face_similarity=analysis.face.similarity,
             document_data=analysis.images.document_data,
             document_type=verification.document_type or analysis.images.detected_type,
-            document_number_key=key,
+            document_number_key=checks.document_number_key,
+            duplicate_faces=checks.duplicate_faces,
+            duplicate_doc_faces=checks.duplicate_doc_faces,
             fraud_tags=list(analysis.fraud_tags),
             mismatch_tags=list(analysis.mismatch_tags),
             suspicion_reasons=list(analysis.suspicion_reasons),
@@ -166,6 +195,29 @@ def _commit_results(verification_id: int, job: JobInput, analysed: ImageAnalysis
         session.refresh(verification)
         hook = add_webhook(session, verification, WebhookEvent.AUTOMATIC, final=analysis.decision.final)
         return hook, analysis.decision.status
+
+
+def _commit_not_supported(verification_id: int, job: JobInput) -> Optional[int]:
+    """A document type the partner offered that openidv cannot analyse: DOC_NOT_SUPPORTED,
+    decided like any hard document failure (the partner's review policy applies)."""
+    token = TokenOptions.from_stored(job.token_request)
+    face_required = job.token_type == TokenType.IDENTIFICATION
+    decision = decide(DocumentCode.DOC_NOT_SUPPORTED, FaceCode.FACE_NOT_ANALYSED, face_required=face_required,
+                      review_policy=token.review_policy(job.review_policy))
+    why = Reason("document", DocumentCode.DOC_NOT_SUPPORTED,
+                 f"openidv does not analyse {job.declared_type} documents")
+    with session_scope() as session:
+        values = dict(
+            status=decision.status,
+            auto_document=DocumentCode.DOC_NOT_SUPPORTED,
+            auto_face=FaceCode.FACE_NOT_ANALYSED,
+            decision_reasons=[r.as_dict() for r in (why, *decision.reasons)],
+        )
+        if not write_result(session, verification_id, values):
+            return None
+        VERIFICATIONS.labels(decision.status, "automatic").inc()
+        verification = session.get(Verification, verification_id)
+        return add_webhook(session, verification, WebhookEvent.AUTOMATIC, final=decision.final)
 
 
 def _commit_failure(verification_id: int, why: str) -> Optional[int]:

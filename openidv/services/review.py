@@ -224,7 +224,8 @@ def compare_fields(v: Verification) -> list[FieldComparison]:
     rows = []
     for label, doc_key, mrz_key, req_key, manual_key in _COMPARED:
         printed, mrz = _text(data.get(doc_key)), _text(data.get(mrz_key))
-        given = _text(req.get(req_key)) if req_key else None
+        # A country list given at token creation declares no one country to compare with.
+        given = _text(req.get(req_key)) if req_key and not isinstance(req.get(req_key), list) else None
         present = {_normalised(x) for x in (printed, mrz, given) if x is not None}
         rows.append(FieldComparison(label, printed, mrz, given, _text(manual.get(manual_key)), len(present) > 1))
     return rows

@@ -148,6 +148,16 @@ def same_document_elsewhere(session: Session, verification: Verification, key: O
     return other is not None
 
 
+def scan_refs_of(session: Session, verification_ids: Sequence[int]) -> list[str]:
+    """The scanRefs of these verifications, in the order given (ids no longer there drop out)."""
+    if not verification_ids:
+        return []
+    found = dict(session.execute(
+        select(Verification.id, Verification.scan_ref).where(Verification.id.in_(list(verification_ids)))
+    ).tuples().all())
+    return [found[i] for i in verification_ids if i in found]
+
+
 def is_blocked(session: Session, partner_id: int, key: Optional[str]) -> bool:
     if not key:
         return False

@@ -1,4 +1,4 @@
-"""Key rotation: re-encrypt every stored image and webhook secret with the current key, so
+"""Key rotation: re-encrypt every stored image and signing secret with the current key, so
 an older key can then be removed from OPENIDV_OLD_ENCRYPTION_KEYS."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from openidv.store import crypto
 from openidv.store.files import DatabaseFileStore, EncryptedFiles
 from openidv.store.models import Partner, StoredFile
+from openidv.store.partners import API_SECRET_AAD, WEBHOOK_SECRET_AAD
 
 BATCH_SIZE = 200  # items per transaction: a large store is not one huge transaction
 
@@ -31,11 +32,15 @@ def reencrypt_all(sessions: SessionFactory, files: EncryptedFiles, batch_size: i
     counts = {"images": 0, "webhook_secrets": 0, "already_current": 0}
     with sessions() as session:
         for partner in session.scalars(select(Partner)):
+            if partner.api_secret_encrypted is not None and \
+                    not crypto.encrypted_with(partner.api_secret_encrypted, current):
+                api_secret = crypto.decrypt(partner.api_secret_encrypted, keys, API_SECRET_AAD)
+                partner.api_secret_encrypted = crypto.encrypt(api_secret, keys, API_SECRET_AAD)
             if crypto.encrypted_with(partner.webhook_secret_encrypted, current):
                 counts["already_current"] += 1
                 continue
-            secret = crypto.decrypt(partner.webhook_secret_encrypted, keys, b"webhook")
-            partner.webhook_secret_encrypted = crypto.encrypt(secret, keys, b"webhook")
+            secret = crypto.decrypt(partner.webhook_secret_encrypted, keys, WEBHOOK_SECRET_AAD)
+            partner.webhook_secret_encrypted = crypto.encrypt(secret, keys, WEBHOOK_SECRET_AAD)
             counts["webhook_secrets"] += 1
     last_id = 0
     while True:

@@ -41,6 +41,11 @@ class Partner(Base):
     api_secret_hash: Mapped[str] = mapped_column(String(128))
     # The webhook secret signs payloads, so it must be recoverable: stored AES-GCM encrypted.
     webhook_secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # Which key signs the webhooks (a WebhookSigning): the webhook secret, or the API secret
+    # for integrations that verify with it. Only then is the API secret kept encrypted too
+    # (given by the operator: openidv itself keeps only its hash).
+    webhook_signing: Mapped[str] = mapped_column(String(20), default="webhook-secret", server_default="webhook-secret")
+    api_secret_encrypted: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
     callback_url: Mapped[Optional[str]] = mapped_column(String(2048))
     success_url: Mapped[Optional[str]] = mapped_column(String(2048))
     error_url: Mapped[Optional[str]] = mapped_column(String(2048))
@@ -113,6 +118,12 @@ class Verification(Base):
     additional_steps: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     # Document number as read, normalised, for duplicate and blocklist checks.
     document_number_key: Mapped[Optional[str]] = mapped_column(String(100))
+    # Who handed the images in, as the app saw the address (personal data: erased with the rest).
+    client_ip: Mapped[Optional[str]] = mapped_column(String(45))
+    # scanRefs of the partner's other verifications whose selfie / document portrait shows the
+    # same face (the duplicate-face check's matches); None when that check did not run.
+    duplicate_faces: Mapped[Optional[list[Any]]] = mapped_column(JSON)
+    duplicate_doc_faces: Mapped[Optional[list[Any]]] = mapped_column(JSON)
     # Hosted flow (/flow): when the end user opened it, and the reviewer's note.
     flow_started_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     review_note: Mapped[Optional[str]] = mapped_column(Text)

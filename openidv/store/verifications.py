@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from openidv.core.token import TokenOptions
-from openidv.core.vocab import Status
+from openidv.core.vocab import DocumentCode, FaceCode, Status
 from openidv.store.files import EncryptedFiles
 from openidv.store.fraud import forget_faces
 from openidv.store.leases import update_if
@@ -60,7 +60,7 @@ def create_verification(
         token_expires_at=now + dt.timedelta(seconds=request["expiryTime"]),
         token_request=request,
         status=Status.ACTIVE,
-        country=request.get("country"),
+        country=TokenOptions.from_stored(request).country,
         attempt_count=(previous or 0) + 1,
         fraud_tags=[],
         mismatch_tags=[],
@@ -126,6 +126,7 @@ def start_processing(
     country: str,
     document_type: Optional[str],
     platform: str,
+    client_ip: Optional[str] = None,
 ) -> bool:
     """Use the token and store the images, atomically. False if another request used it first.
 
@@ -141,7 +142,7 @@ def start_processing(
         Verification.status == Status.ACTIVE,
         Verification.token_expires_at > now,
         token_used=True, start_time=now, country=country, document_type=document_type, platform=platform,
-        version=Verification.version + 1,
+        client_ip=client_ip, version=Verification.version + 1,
     )
     if not used:
         return False
@@ -193,6 +194,9 @@ def delete_verification(session: Session, verification: Verification, files: Enc
         manual_data={},
         face_similarity=None,
         document_number_key=None,
+        client_ip=None,
+        duplicate_faces=None,
+        duplicate_doc_faces=None,
         version=Verification.version + 1,
     )
     if not erased:
@@ -217,7 +221,9 @@ def expire_token(session: Session, verification: Verification, now: Optional[dt.
         session, Verification,
         Verification.id == verification.id, Verification.status == Status.ACTIVE,
         Verification.token_used.is_(False),
-        status=Status.EXPIRED, finish_time=now, version=Verification.version + 1,
+        # Nothing was analysed: iDenfy's EXPIRED results say so with the *_NOT_ANALYSED codes.
+        status=Status.EXPIRED, finish_time=now, auto_document=DocumentCode.DOC_NOT_ANALYSED,
+        auto_face=FaceCode.FACE_NOT_ANALYSED, version=Verification.version + 1,
     )
     if expired:
         session.refresh(verification)

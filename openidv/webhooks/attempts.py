@@ -10,13 +10,14 @@ from typing import Optional
 from sqlalchemy import or_
 
 from openidv.config import Settings
-from openidv.core.vocab import Status
+from openidv.core.vocab import WEBHOOK_EVENT_TYPES, Status
+from openidv.core.wire import upgrade_stored_payload
 from openidv.metrics import WEBHOOKS
 from openidv.store.db import session_scope
 from openidv.store.file_urls import FileUrlSigner
 from openidv.store.leases import update_if
 from openidv.store.models import Partner, Verification, WebhookAttempt, WebhookDelivery, utcnow
-from openidv.store.partners import webhook_secret
+from openidv.store.partners import signing_key
 from openidv.store.verifications import live_files
 from openidv.webhooks.delivery import RETRY_DELAYS, RETRY_WINDOW_SECONDS, encode_payload, post_webhook
 
@@ -42,12 +43,13 @@ def send_webhook_attempt(settings: Settings, delivery_id: int) -> Optional[int]:
         delivery = session.get(WebhookDelivery, delivery_id)
         verification = session.get(Verification, delivery.verification_id)
         partner = session.get(Partner, verification.partner_id)
-        secret = webhook_secret(partner, settings.data_keys())
+        secret = signing_key(partner, settings.data_keys())
         signer = FileUrlSigner(settings)
-        payload = dict(delivery.payload)
+        payload = upgrade_stored_payload(delivery.payload)
         if verification.status != Status.DELETED:
             payload["fileUrls"] = {f.step: signer.url(f.id) for f in live_files(session, verification.id)}
         url = delivery.url
+        event_type = WEBHOOK_EVENT_TYPES.get(delivery.event)
 
     result = post_webhook(
         url,
@@ -55,6 +57,7 @@ def send_webhook_attempt(settings: Settings, delivery_id: int) -> Optional[int]:
         secret,
         timeout=settings.webhook_timeout,
         allow_private=settings.allow_private_callbacks,
+        event_type=event_type,
     )
 
     with session_scope() as session:

@@ -44,6 +44,7 @@ def post_webhook(
     timeout: float,
     allow_private: bool,
     resolver: Resolver = system_resolver,
+    event_type: Optional[str] = None,
 ) -> AttemptResult:
     started = time.monotonic()
 
@@ -66,6 +67,8 @@ def post_webhook(
         "Host": host_header,
         "User-Agent": "openidv-webhooks/1",
     }
+    if event_type:
+        headers["Idenfy-Event-Type"] = event_type  # iDenfy's event name (core/vocab.py)
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     try:
         # Redirects are not followed: a redirect could point inside the network.

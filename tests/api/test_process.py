@@ -256,7 +256,7 @@ def test_full_flow_to_final_status_webhook_files_and_delete(service, partner, re
     payload = hook.json()
     assert payload["status"]["overall"] == status["status"]
     assert payload["final"] == (status["status"] != "REVIEWING")
-    assert payload["platform"] == "API" and payload["externalRef"] == "ext-1"
+    assert payload["platform"] == "OTHER" and payload["externalRef"] == "ext-1"
     assert set(payload["fileUrls"]) == {"FRONT", "FACE"}
     assert isinstance(payload["startTime"], int) and payload["finishTime"] >= payload["startTime"]
     for key in ("suspicionReasons", "fraudTags", "mismatchTags", "autoFace", "manualFace",
@@ -274,11 +274,11 @@ def test_full_flow_to_final_status_webhook_files_and_delete(service, partner, re
         assert {"document", "face"} <= checks
         assert set(full["client_identity_document"]) == SEED_DOCUMENT_KEYS
         assert full["start_time"] and full["finish_time"]
-        assert full["client"]["name"] == "Test" and full["client"]["surname"] == "Person"
+        assert full["client"]["name"] == "TEST" and full["client"]["surname"] == "PERSON"  # upper-cased, as iDenfy
         data = c.post("/api/v2/data", json={"scanRef": scan_ref}).json()
-        assert set(data) == {"docFirstName", "docLastName", "docNumber", "docPersonalCode", "docExpiry",
+        assert set(data) >= {"docFirstName", "docLastName", "docNumber", "docPersonalCode", "docExpiry",
                              "docDob", "docDateOfIssue", "docType", "docSex", "docNationality",
-                             "docIssuingCountry", "mrzString"}
+                             "docIssuingCountry", "mrzString", "fullName", "selectedCountry", "duplicateFaces"}
         files = c.post("/api/v2/files", json={"scanRef": scan_ref}).json()
         assert set(files) == {"FRONT", "FACE"}
         got = httpx.get(files["FRONT"])

@@ -46,10 +46,23 @@ def test_plain_accent_stripping_is_accepted_too():
 
 
 def test_under_age_uses_document_birth_date():
-    today = dt.date(2008, 5, 16)
     assert mismatch_tags({}, DOC, minimum_age=18, today=dt.date(2008, 5, 16)) == ("UNDER_AGE",)
     assert mismatch_tags({}, DOC, minimum_age=18, today=dt.date(2008, 5, 17)) == ()
-    assert mismatch_tags({}, {}, minimum_age=18, today=today) == ()
+
+
+def test_over_age_above_the_maximum():
+    # DOC's holder was born 1990-05-17: 40 on 2030-05-17.
+    assert mismatch_tags({}, DOC, maximum_age=39, today=dt.date(2030, 5, 17)) == ("OVER_AGE",)
+    assert mismatch_tags({}, DOC, maximum_age=39, today=dt.date(2030, 5, 16)) == ()
+    assert mismatch_tags({}, DOC, minimum_age=18, maximum_age=40, today=dt.date(2030, 5, 17)) == ()
+
+
+def test_an_age_bound_without_any_birth_date_is_unknown_age():
+    # An age check that could not run is not a pass: the verification is SUSPECTED.
+    today = dt.date(2008, 5, 16)
+    assert mismatch_tags({}, {}, minimum_age=18, today=today) == ("UNKNOWN_AGE",)
+    assert mismatch_tags({}, {}, maximum_age=65, today=today) == ("UNKNOWN_AGE",)
+    assert mismatch_tags({}, {}, today=today) == ()
 
 
 def test_missing_document_fields_are_not_mismatches():

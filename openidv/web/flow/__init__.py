@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from openidv.web.flow import embedding
 from openidv.web.flow.pages import STATIC_PREFIX, router
 from openidv.web.templating import WEB_DIR
 
@@ -20,6 +21,8 @@ class _FlowStatic(StaticFiles):
 
 
 def install(app: FastAPI) -> None:
-    """Add the flow's pages and its static files to the app (outside the OpenAPI schema)."""
+    """Add the flow's pages (and iDenfy's ``/?authToken=`` entry) and its static files to the
+    app (outside the OpenAPI schema)."""
     app.include_router(router)
+    app.include_router(embedding.router)
     app.mount(STATIC_PREFIX, _FlowStatic(directory=str(WEB_DIR / "static" / "flow")), name="flow-assets")

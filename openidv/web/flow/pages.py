@@ -10,6 +10,7 @@ partner's successUrl / unverifiedUrl / errorUrl once the automatic decision is s
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Optional
 from urllib.parse import quote
 
@@ -241,7 +242,8 @@ async def start(request: Request, key: str) -> Response:
         "start", t, ancestors=_ancestors(state),
         show_instructions=state.token.show_instructions, selfie=state.token.token_type == TokenType.IDENTIFICATION,
         document=document, country=country, documents=list(state.token.documents),
-        countries=country_options(t.language), capture_url=_flow_url(key, "/capture"),
+        countries=[c for c in country_options(t.language) if state.token.allows_country(c[0])],
+        capture_url=_flow_url(key, "/capture"),
     )
 
 
@@ -370,7 +372,8 @@ async def submit(request: Request, key: str) -> Response:
     try:
         body = await read_json_object(request, runtime.settings.max_request_bytes,
                                       runtime.settings.body_timeout_seconds)
-        submission = _submission(state, body, platform_of(request.headers.get("user-agent", "")))
+        submission = replace(_submission(state, body, platform_of(request.headers.get("user-agent", ""))),
+                             client_ip=request.client.host if request.client else None)
         await run_in_threadpool(accept_images, flow_sessions.usable_flow(state), submission, state.partner,
                                 engines=runtime.engines, queue=runtime.queue, settings=runtime.settings)
     except ApiError as error:
