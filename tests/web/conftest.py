@@ -8,7 +8,9 @@ separate worker), where reviewers are created with the CLI as a user would.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import re
 import secrets
 import uuid
@@ -19,6 +21,10 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from openidv.store.db import session_scope
+from openidv.store.models import AuditEntry, Verification
 
 from tests.conftest import jpeg_bytes
 
@@ -159,3 +165,57 @@ def console_for(app_client: TestClient):  # noqa: ANN201
     yield make
     for client in clients:
         client.close()
+
+
+# ----------------------------------------------------------------------------- reviews
+
+REVIEW = {"decision": "approve", "template": "verified", "note": "checked by hand"}
+
+
+def row(scan_ref: str) -> Verification:
+    with session_scope() as session:
+        return session.scalar(select(Verification).where(Verification.scan_ref == scan_ref))
+
+
+def audit_actions(scan_ref: str) -> list[tuple[str, str]]:
+    with session_scope() as session:
+        vid = session.scalar(select(Verification.id).where(Verification.scan_ref == scan_ref))
+        return [(e.actor, e.action) for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.verification_id == vid).order_by(AuditEntry.id))]
+
+
+def submit_review(client, scan_ref: str, **fields):  # noqa: ANN001, ANN201
+    page = client.get(f"/console/v/{scan_ref}")
+    assert page.status_code == 200
+    data = {"csrf": csrf_of(page.text), "version": str(version_of(page.text)), **REVIEW, **fields}
+    return client.post(f"/console/v/{scan_ref}/review", data=data, follow_redirects=False)
+
+
+# ----------------------------------------------------------------------------- real servers
+
+
+def reviewing_verification(service, partner) -> str:  # noqa: ANN001
+    """REVIEWING quickly: review_all policy, a plain JPEG, skipAnalysis, a DOCUMENT token."""
+    service.cli("partner", "policy", partner.api_key, "--review", "review_all")
+    with service.client(partner) as c:
+        token = c.post("/api/v2/token", json={"clientId": f"console-{uuid.uuid4().hex[:6]}",
+                                              "tokenType": "DOCUMENT", "firstName": "Jane", "lastName": "Doe"}).json()
+        r = c.post("/api/v2/process", json={
+            "authToken": token["authToken"], "country": "LT", "documentType": "PASSPORT", "skipAnalysis": True,
+            "images": {"FRONT": base64.b64encode(jpeg_bytes()).decode()}})
+        assert r.status_code == 200, r.text
+    status = service.wait_for_status(partner, token["scanRef"])
+    assert status["status"] == "REVIEWING", status
+    return token["scanRef"]
+
+
+def cli_reviewer(service, partner=None) -> tuple[str, str]:  # noqa: ANN001
+    email = f"rev-{uuid.uuid4().hex[:8]}@example.org"
+    out = json.loads(service.cli("reviewer", "create", email, *(["--partner-key", partner.api_key] if partner else [])).stdout)
+    return out["email"], out["password"]
+
+
+def browser_client(service, email: str, password: str) -> httpx.Client:  # noqa: ANN001
+    client = httpx.Client(base_url=service.base_url, timeout=60)
+    assert login(client, email, password).status_code == 303
+    return client

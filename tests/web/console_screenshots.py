@@ -97,13 +97,13 @@ def _seed(service: Service, partner: Partner) -> tuple[str, list[str]]:
     return shown, others
 
 
-def _review_one(service: Service, email: str, password: str, scan_ref: str, face: str) -> None:
+def _review_one(service: Service, email: str, password: str, scan_ref: str, decision: str, template: str) -> None:
     with httpx.Client(base_url=service.base_url, timeout=60) as client:
         login(client, email, password)
         page = client.get(f"/console/v/{scan_ref}").text
         client.post(f"/console/v/{scan_ref}/review", data={
-            "csrf": csrf_of(page), "version": str(version_of(page)), "manual_document": "DOC_VALIDATED",
-            "manual_face": face, "note": "example review"})
+            "csrf": csrf_of(page), "version": str(version_of(page)), "decision": decision,
+            "template": template, "note": "example review"})
 
 
 def _shrink(path: Path) -> None:
@@ -128,7 +128,7 @@ def main(out_dir: Path) -> None:
         reviewer = json.loads(service.cli("reviewer", "create", "reviewer@acme.example",
                                           "--partner-key", partner.api_key).stdout)
         email, password = reviewer["email"], reviewer["password"]
-        _review_one(service, email, password, others[0], "FACE_NOT_ANALYSED")
+        _review_one(service, email, password, others[0], "approve", "verified")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for width, height in WIDTHS:

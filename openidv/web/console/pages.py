@@ -13,10 +13,12 @@ from typing import Any, Optional
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from openidv.core.vocab import DOCUMENT_CODES, DOCUMENT_TYPES, FACE_CODES, REVIEWABLE_STATUSES, STATUSES, Step
+from openidv.core.vocab import DOCUMENT_CODES, DOCUMENT_TYPES, FACE_CODES, REVIEWABLE_STATUSES, STATUSES, Step, TokenType
+from openidv.pipeline import decision as decisions
 from openidv.pipeline.document.portrait import find_document_face
 from openidv.pipeline.images import decode_image
 from openidv.services import review as reviews
+from openidv.services.review_templates import DECISION_LABELS, templates_for
 from openidv.store import console as queries
 from openidv.store.audit import audit, audit_trail
 from openidv.store.db import session_scope
@@ -118,6 +120,31 @@ def _reviewer_email(session: Any, reviewer_id: Optional[int]) -> Optional[str]:
     return reviewer.email if reviewer else None
 
 
+# What the decision panel's script checks before submitting (the server checks it again).
+DECISION_RULES = {
+    "passing_document": sorted(decisions.PASSING_DOCUMENT_CODES),
+    "passing_face": sorted(decisions.PASSING_FACE_CODES),
+    "retake": sorted(decisions.RESUBMIT_DOCUMENT_CODES | decisions.RESUBMIT_FACE_CODES),
+    "undecided": sorted(decisions.UNDECIDED_DOCUMENT_CODES | decisions.UNDECIDED_FACE_CODES),
+}
+
+
+def _decision_context(v: Verification) -> dict[str, Any]:
+    face_required = v.token_type == TokenType.IDENTIFICATION
+    tags = tuple(v.fraud_tags or ()) + tuple(v.mismatch_tags or ())
+    approve_outcome = "SUSPECTED (tags remain)" if tags else "APPROVED"
+    outcomes = {decisions.ReviewDecision.APPROVE: approve_outcome,
+                decisions.ReviewDecision.DECLINE: "DENIED",
+                decisions.ReviewDecision.RESUBMIT: "DENIED, new photos"}
+    return {
+        "face_required": face_required,
+        "decisions": [(d.value, DECISION_LABELS[d], outcomes[d]) for d in decisions.ReviewDecision],
+        "templates": {d.value: ts for d, ts in templates_for(face_required, tuple(v.fraud_tags or ())).items()},
+        "rules": DECISION_RULES, "approve_outcome": approve_outcome.split()[0],
+        "reason_max": reviews.REASON_MAX_CHARS,
+    }
+
+
 def _page_context(session: Any, user: ConsoleUser, v: Verification) -> dict[str, Any]:
     files = _ordered_files(live_files(session, v.id))
     mrz_format, mrz_cells = reviews.mark_check_digits(reviews.mrz_lines((v.document_data or {}).get("mrz_string")))
@@ -137,6 +164,7 @@ def _page_context(session: Any, user: ConsoleUser, v: Verification) -> dict[str,
         "reviewable": v.status in REVIEWABLE_STATUSES,
         "similarity_pct": None if v.face_similarity is None else round(v.face_similarity * 100, 1),
         "active": "",
+        **_decision_context(v),
     }
 
 
