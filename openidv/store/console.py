@@ -61,19 +61,64 @@ def _waiting_since():  # noqa: ANN202 - a SQL expression
 
 
 @dataclass(frozen=True)
+class QueueFilters:
+    """What the queue page narrows the REVIEWING verifications to (the reason filter is
+    applied on the rows, by the page)."""
+
+    partner_id: Optional[int] = None
+    country: str = ""
+    min_wait_hours: Optional[float] = None
+    assigned: str = ""  # "", "mine", "unassigned" or "others"
+    sort: str = "oldest"  # a key of QUEUE_SORTS
+
+
+QUEUE_SORTS = {"oldest": "Longest waiting first", "newest": "Newest first", "partner": "Partner",
+               "country": "Country"}
+ASSIGNMENT_FILTERS = {"": "anyone's or nobody's", "unassigned": "not assigned", "mine": "assigned to me",
+                      "others": "assigned to others"}
+
+
+@dataclass(frozen=True)
 class QueuePage:
     items: list[Verification]
-    total: int
+    total: int  # every REVIEWING verification the reviewer may see, unfiltered
     by_partner: dict[str, int]
     oldest: Optional[dt.datetime]
+    truncated: bool  # more rows matched the SQL filters than QUEUE_SCAN_LIMIT
 
 
-def review_queue(session: Session, reviewer: Reviewer, limit: int = QUEUE_LIMIT) -> QueuePage:
-    """REVIEWING verifications, the longest waiting first."""
-    base = select(Verification).where(Verification.status == Status.REVIEWING)
-    items = list(
-        session.scalars(_scoped(base, reviewer).order_by(_waiting_since().asc(), Verification.id.asc()).limit(limit))
-    )
+# The queue's rows are read up to this many (the reason filter looks at each row's reasons).
+QUEUE_SCAN_LIMIT = 5000
+
+
+def _queue_statement(reviewer: Reviewer, filters: QueueFilters) -> Select:
+    stmt = _scoped(select(Verification).where(Verification.status == Status.REVIEWING), reviewer)
+    if filters.partner_id is not None:
+        stmt = stmt.where(Verification.partner_id == filters.partner_id)
+    if filters.country:
+        stmt = stmt.where(Verification.country == filters.country)
+    if filters.min_wait_hours:
+        stmt = stmt.where(_waiting_since() <= utcnow() - dt.timedelta(hours=filters.min_wait_hours))
+    if filters.assigned == "mine":
+        stmt = stmt.where(Verification.assigned_to == reviewer.id)
+    elif filters.assigned == "unassigned":
+        stmt = stmt.where(Verification.assigned_to.is_(None))
+    elif filters.assigned == "others":
+        stmt = stmt.where(Verification.assigned_to.is_not(None), Verification.assigned_to != reviewer.id)
+    oldest_first = (_waiting_since().asc(), Verification.id.asc())
+    if filters.sort == "newest":
+        return stmt.order_by(_waiting_since().desc(), Verification.id.desc())
+    if filters.sort == "partner":
+        return stmt.join(Partner, Partner.id == Verification.partner_id).order_by(Partner.name, *oldest_first)
+    if filters.sort == "country":
+        return stmt.order_by(Verification.country.is_(None), Verification.country, *oldest_first)
+    return stmt.order_by(*oldest_first)
+
+
+def review_queue(session: Session, reviewer: Reviewer, filters: QueueFilters = QueueFilters(),
+                 limit: int = QUEUE_SCAN_LIMIT) -> QueuePage:
+    """REVIEWING verifications matching the filters, in the chosen order (oldest first)."""
+    items = list(session.scalars(_queue_statement(reviewer, filters).limit(limit + 1)))
     counts = _scoped(
         select(Verification.partner_id, func.count(Verification.id)).where(Verification.status == Status.REVIEWING),
         reviewer,
@@ -81,7 +126,20 @@ def review_queue(session: Session, reviewer: Reviewer, limit: int = QUEUE_LIMIT)
     names = partner_names(session, reviewer)
     by_partner = {names.get(pid, f"#{pid}"): int(n) for pid, n in session.execute(counts)}
     oldest = session.scalar(_scoped(select(func.min(_waiting_since())).where(Verification.status == Status.REVIEWING), reviewer))
-    return QueuePage(items, sum(by_partner.values()), by_partner, oldest)
+    return QueuePage(items[:limit], sum(by_partner.values()), by_partner, oldest, len(items) > limit)
+
+
+def queue_countries(session: Session, reviewer: Reviewer) -> list[str]:
+    """The countries of the verifications waiting for review (the country filter's choices)."""
+    stmt = _scoped(select(Verification.country).where(Verification.status == Status.REVIEWING,
+                                                      Verification.country.is_not(None)), reviewer)
+    return sorted({c for c in session.scalars(stmt.distinct())})
+
+
+def reviewer_emails(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {rid: email for rid, email in session.execute(select(Reviewer.id, Reviewer.email).where(Reviewer.id.in_(ids)))}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from openidv.pipeline import decision as decisions
 from openidv.pipeline.document.portrait import find_document_face
 from openidv.pipeline.images import decode_image
 from openidv.services import review as reviews
+from openidv.services.review_reasons import reasons_for
 from openidv.services.review_templates import DECISION_LABELS, templates_for
 from openidv.store import console as queries
 from openidv.store.audit import audit, audit_trail
@@ -39,20 +40,6 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 def page(name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     return render(name, {"prefix": PREFIX, **context}, status_code)
-
-
-@router.get("/queue")
-def queue_page(user: ConsoleUser = Depends(current_user)) -> Response:
-    with session_scope() as session:
-        queue = queries.review_queue(session, user)
-        partners = queries.partner_names(session, user)
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        rows = [
-            {"v": v, "partner": partners.get(v.partner_id, ""),
-             "waiting": (now - (v.finish_time or v.start_time or v.created_at)).total_seconds()}
-            for v in queue.items
-        ]
-        return page("console/queue.html", {"user": user, "page": queue, "rows": rows, "active": "queue"})
 
 
 def _parse_date(text: str) -> Optional[dt.date]:
@@ -159,6 +146,8 @@ def _page_context(session: Any, user: ConsoleUser, v: Verification) -> dict[str,
         "audit": audit_trail(session, v.id),
         "partner": queries.partner_names(session, user).get(v.partner_id, ""),
         "reviewed_by": _reviewer_email(session, v.reviewer_id),
+        "why": reasons_for(v),
+        "assignee": _reviewer_email(session, v.assigned_to),
         "document_results": DOCUMENT_CODES, "face_results": FACE_CODES,
         "manual_fields": reviews.MANUAL_FIELDS, "document_types": DOCUMENT_TYPES,
         "reviewable": v.status in REVIEWABLE_STATUSES,
