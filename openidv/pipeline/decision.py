@@ -28,16 +28,34 @@ PASSING_FACE_CODES = frozenset({Face.FACE_MATCH})
 
 
 @dataclass(frozen=True)
+class Match:
+    """Another verification a cross-check matched, so a reviewer can open it."""
+
+    scan_ref: str
+    client_id: str
+    kind: str = ""  # the face it matched: "selfie" or "document"; "" for a document number
+    distance: Optional[float] = None  # face embedding distance
+
+    def as_dict(self) -> dict:
+        return {"scanRef": self.scan_ref, "clientId": self.client_id, "kind": self.kind, "distance": self.distance}
+
+
+@dataclass(frozen=True)
 class Reason:
-    """One line of "why": the check, its outcome, and the numbers behind it."""
+    """One line of "why": the check, its outcome, the numbers behind it, and the other
+    verifications it matched (duplicates)."""
 
     check: str
     outcome: str
     detail: str = ""
     scores: dict[str, float] = field(default_factory=dict)
+    matches: tuple[Match, ...] = ()
 
     def as_dict(self) -> dict:
-        return {"check": self.check, "outcome": self.outcome, "detail": self.detail, "scores": self.scores}
+        out = {"check": self.check, "outcome": self.outcome, "detail": self.detail, "scores": self.scores}
+        if self.matches:
+            out["matches"] = [m.as_dict() for m in self.matches]
+        return out
 
 
 @dataclass(frozen=True)

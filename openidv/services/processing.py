@@ -11,7 +11,7 @@ from openidv.config import Settings
 from openidv.core.steps import additional_step_names
 from openidv.core.vocab import DocumentCode, FaceCode, FraudTag, Status, TokenType, WebhookEvent
 from openidv.metrics import STAGE_SECONDS, VERIFICATIONS
-from openidv.pipeline.decision import Reason
+from openidv.pipeline.decision import Match, Reason
 from openidv.pipeline.engines import Engines
 from openidv.pipeline.images import ANALYSIS_MAX_SIDE, ImageRejected, decode_image
 from openidv.pipeline.run import Analysis, ImageAnalysis, analyse_images, conclude
@@ -70,16 +70,33 @@ def analyse_and_commit(verification_id: int, *, engines: Engines, settings: Sett
     return hook
 
 
+# Matched verifications recorded with a duplicate finding (the closest first), for the reviewer.
+MAX_RECORDED_MATCHES = 5
+
+
+def _face_matches(session, hits: list[fraud.FaceHit]) -> tuple[Match, ...]:  # noqa: ANN001
+    closest: dict[int, fraud.FaceHit] = {}
+    for hit in sorted(hits, key=lambda h: h.distance):
+        closest.setdefault(hit.verification_id, hit)
+    chosen = list(closest.values())[:MAX_RECORDED_MATCHES]
+    refs = fraud.scan_refs(session, [h.verification_id for h in chosen])
+    return tuple(Match(refs[h.verification_id], h.client_id, h.kind, round(h.distance, 4))
+                 for h in chosen if h.verification_id in refs)
+
+
 def _cross_checks(session, verification: Verification, analysed: ImageAnalysis):  # noqa: ANN001, ANN202
     """Fraud tags from the partner's other verifications: the same document number or face
-    under another clientId, and the partner's blocklist."""
+    under another clientId, and the partner's blocklist. The reasons name the verifications
+    matched, so the reviewer can open them."""
     tags: list[str] = []
     reasons: list[Reason] = []
     key = fraud.document_number_key(analysed.document_data.get("doc_document_number"))
-    if fraud.same_document_elsewhere(session, verification, key):
+    same_document = fraud.same_document_elsewhere(session, verification, key, MAX_RECORDED_MATCHES)
+    if same_document:
         tags.append(FraudTag.DUPLICATE_PERSONAL_DATA)
         reasons.append(Reason("duplicates", FraudTag.DUPLICATE_PERSONAL_DATA,
-                              "same document number under another clientId"))
+                              "same document number under another clientId",
+                              matches=tuple(Match(ref, client) for ref, client in same_document)))
     if fraud.is_blocked(session, verification.partner_id, key):
         tags.append(FraudTag.DATA_IN_BLACKLIST)
         reasons.append(Reason("blocklist", FraudTag.DATA_IN_BLACKLIST, "document number is on the partner's blocklist"))
@@ -95,7 +112,8 @@ def _cross_checks(session, verification: Verification, analysed: ImageAnalysis):
             best = min(hits, key=lambda h: h.distance)
             tags.append(tag)
             reasons.append(Reason("duplicates", tag, f"{kind} face matches another clientId's {best.kind} face",
-                                  {"distance": round(best.distance, 4), "matches": float(len(hits))}))
+                                  {"distance": round(best.distance, 4), "matches": float(len(hits))},
+                                  matches=_face_matches(session, hits)))
     return tuple(dict.fromkeys(tags)), tuple(reasons), key
 
 

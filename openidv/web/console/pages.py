@@ -27,6 +27,7 @@ from openidv.store.files import make_file_store
 from openidv.store.models import Reviewer, StoredFile, Verification
 from openidv.store.verifications import live_files
 from openidv.web.console.auth import PREFIX, ConsoleUser, current_user
+from openidv.web.console.duplicates import duplicates_of
 from openidv.web.console.charts import day_chart, median_chart, status_chart
 from openidv.web.console.errors import ConsoleError, not_found
 from openidv.web.templating import render
@@ -147,6 +148,7 @@ def _page_context(session: Any, user: ConsoleUser, v: Verification) -> dict[str,
         "partner": queries.partner_names(session, user).get(v.partner_id, ""),
         "reviewed_by": _reviewer_email(session, v.reviewer_id),
         "why": reasons_for(v),
+        "duplicates": duplicates_of(session, user, v),
         "assignee": _reviewer_email(session, v.assigned_to),
         "document_results": DOCUMENT_CODES, "face_results": FACE_CODES,
         "manual_fields": reviews.MANUAL_FIELDS, "document_types": DOCUMENT_TYPES,
