@@ -40,7 +40,13 @@ def test_rows_and_header_say_why_the_case_is_here(app_client, make_partner, make
     assert "MRZ readings disagree on: document_number" in rows[mrz]
     assert "Duplicate face (distance 0.37)" in rows[dup] and "Partner reviews failed cases (automatic: SUSPECTED)" in rows[dup]
     assert "DOC_VALIDATED FACE_MATCH" not in queue
+    page = client.get(f"/console/v/{mrz}").text
+    scores = page[page.index('id="scores"'):page.index("</table>", page.index('id="scores"'))]
+    assert "MRZ sharpness" in scores and "≥ 0.05" in scores and "sharp enough to read" in scores
+    assert "mrz_sharpness" not in scores
     page = client.get(f"/console/v/{dup}").text
+    scores = page[page.index('id="scores"'):page.index("</table>", page.index('id="scores"'))]
+    assert "Face distance to the other client" in scores and "the same person (duplicate)" in scores
     header = page[page.index('id="why"'):page.index("</div>", page.index('id="why"'))]
     assert "Why it is here" in header and "Duplicate face (distance 0.37)" in header
 

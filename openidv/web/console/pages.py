@@ -16,6 +16,7 @@ from starlette.responses import Response
 from openidv.core.vocab import DOCUMENT_CODES, DOCUMENT_TYPES, FACE_CODES, REVIEWABLE_STATUSES, STATUSES, Step, TokenType
 from openidv.pipeline import decision as decisions
 from openidv.pipeline.document.portrait import find_document_face
+from openidv.pipeline.score_guide import ScoreReading, read_score
 from openidv.pipeline.images import decode_image
 from openidv.services import review as reviews
 from openidv.services.review_reasons import reasons_for
@@ -117,6 +118,21 @@ DECISION_RULES = {
 }
 
 
+def score_rows(v: Verification) -> list[tuple[str, ScoreReading]]:
+    """Every score the automatic checks recorded, explained (check name, reading)."""
+    rows = []
+    for entry in v.decision_reasons or []:
+        scores = entry.get("scores") or {}
+        check = str(entry.get("check", ""))
+        if check.startswith("after review") or not isinstance(scores, dict):
+            continue
+        for key, value in scores.items():
+            if key == "liveness" and "liveness_score" in scores:
+                continue  # the same number twice
+            rows.append((check, read_score(str(key), value)))
+    return rows
+
+
 def _decision_context(v: Verification) -> dict[str, Any]:
     face_required = v.token_type == TokenType.IDENTIFICATION
     tags = tuple(v.fraud_tags or ()) + tuple(v.mismatch_tags or ())
@@ -148,6 +164,7 @@ def _page_context(session: Any, user: ConsoleUser, v: Verification) -> dict[str,
         "partner": queries.partner_names(session, user).get(v.partner_id, ""),
         "reviewed_by": _reviewer_email(session, v.reviewer_id),
         "why": reasons_for(v),
+        "score_rows": score_rows(v),
         "duplicates": duplicates_of(session, user, v),
         "assignee": _reviewer_email(session, v.assigned_to),
         "document_results": DOCUMENT_CODES, "face_results": FACE_CODES,
