@@ -11,10 +11,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 import re
+import shutil
 import secrets
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import httpx
@@ -219,3 +222,68 @@ def browser_client(service, email: str, password: str) -> httpx.Client:  # noqa:
     client = httpx.Client(base_url=service.base_url, timeout=60)
     assert login(client, email, password).status_code == 303
     return client
+
+
+# ----------------------------------------------------------------------------- headless Chromium
+
+CHROMIUM = os.environ.get("CONSOLE_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def chromium():  # noqa: ANN201
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install playwright)")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium, or set CONSOLE_TEST_CHROMIUM)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def live_console(app_client: TestClient) -> Iterator[str]:
+    """The in-process app (the database the make_* fixtures write) served over HTTP for
+    Chromium; its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from tests.support.service import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app_client.app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def browser_login(chromium, base_url: str, email: str, password: str, width: int, height: int):  # noqa: ANN001, ANN201
+    """A Chromium page of the given size, logged in; console errors collected in page.errors."""
+    page = chromium.new_page(viewport={"width": width, "height": height})
+    page.errors = []
+    # A 404 is the portrait of a document without one (the page shows a text instead).
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" and "404" not in m.text else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(base_url + "/console/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/console/queue")
+    return page
+
+
+def no_sideways_scroll(page) -> bool:  # noqa: ANN001
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

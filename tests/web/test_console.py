@@ -11,7 +11,6 @@ import html
 import json
 import os
 import re
-import shutil
 import time
 import uuid
 from contextlib import closing
@@ -419,25 +418,6 @@ def test_another_partners_reviewer_gets_404_on_a_real_server(service, partner):
 
 # ----------------------------------------------------------------------------- headless Chromium
 
-CHROMIUM = os.environ.get("CONSOLE_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def chromium():  # noqa: ANN201
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed (pip install playwright)")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium, or set CONSOLE_TEST_CHROMIUM)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 def _screenshot_dir() -> Path | None:
     # Set to write the documentation screenshots (docs/console-*.png); unset in CI. (Not an
     # OPENIDV_* name: tests/conftest.py clears those.)
@@ -474,7 +454,7 @@ def test_review_in_a_browser(service, partner, receiver, chromium, width, height
         assert page.inner_text("#overall-status") == "REVIEWING"
         # Zoom: the image opens in an overlay and closes again.
         page.click("a.zoomable >> nth=0")
-        page.wait_for_selector(".lightbox img")
+        page.wait_for_selector(".lightbox canvas.view")
         page.click(".lightbox button:has-text('200 %')")
         page.click(".lightbox button:has-text('Close')")
         assert page.query_selector(".lightbox") is None
