@@ -20,11 +20,10 @@ from openidv.core.vocab import DECIDED_STATUSES, STATUSES, Status
 from openidv.store.models import Partner, Reviewer, Verification, WebhookDelivery, utcnow
 
 
-QUEUE_LIMIT = 200
-SEARCH_LIMIT = 200
-# Name search matches inside JSON columns; the SQL pre-filter is coarse, so rows are
-# confirmed in Python and at most this many candidates are looked at.
-SEARCH_SCAN_LIMIT = 2000
+SEARCH_PAGE_SIZE = 100
+# Name and document-number search match inside JSON columns; the SQL pre-filter is coarse,
+# so rows are confirmed in Python and at most this many candidates are looked at.
+SEARCH_SCAN_LIMIT = 20000
 
 
 def _scoped(stmt: Select, reviewer: Reviewer) -> Select:
@@ -191,12 +190,15 @@ def _document_numbers_of(v: Verification) -> list[str]:
     return [normalise_document_number(str(x)) for x in values if x]
 
 
-def search_verifications(
-    session: Session, reviewer: Reviewer, filters: SearchFilters, limit: int = SEARCH_LIMIT
-) -> list[Verification]:
-    """Newest first. Exact fields filter in SQL; name and document number are pre-filtered
-    on the JSON text in SQL and confirmed on the values in Python (JSON layout differs
-    between SQLite and PostgreSQL, so no JSON operators)."""
+@dataclass(frozen=True)
+class SearchPage:
+    items: list[Verification]
+    total: int
+    exact: bool  # False: SEARCH_SCAN_LIMIT candidates were looked at, there may be more
+
+
+def _search_statement(reviewer: Reviewer, filters: SearchFilters) -> Optional[Select]:
+    """The SQL part of a search (None when it cannot match anything)."""
     stmt = _scoped(select(Verification), reviewer)
     if filters.scan_ref:
         stmt = stmt.where(Verification.scan_ref == filters.scan_ref.strip())
@@ -208,8 +210,7 @@ def search_verifications(
         stmt = stmt.where(Verification.created_at >= dt.datetime.combine(filters.date_from, dt.time.min))
     if filters.date_to:
         stmt = stmt.where(Verification.created_at < dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min))
-    words = filters.name.upper().split()
-    for word in words:
+    for word in filters.name.upper().split():
         pattern = _like(word)
         stmt = stmt.where(
             or_(
@@ -220,7 +221,7 @@ def search_verifications(
         )
     number = normalise_document_number(filters.document_number)
     if filters.document_number and not number:
-        return []
+        return None
     if number:
         pattern = _like(number[:4])
         stmt = stmt.where(
@@ -231,19 +232,39 @@ def search_verifications(
                 func.upper(cast(Verification.manual_data, String)).like(pattern, escape="\\"),
             )
         )
-    stmt = stmt.order_by(Verification.created_at.desc(), Verification.id.desc())
-    needs_python = bool(words or number)
-    rows = session.scalars(stmt.limit(SEARCH_SCAN_LIMIT if needs_python else limit))
+    return stmt.order_by(Verification.created_at.desc(), Verification.id.desc())
+
+
+def _confirmed(v: Verification, filters: SearchFilters) -> bool:
+    number = normalise_document_number(filters.document_number)
+    if filters.name.split() and not name_matches(v, filters.name):
+        return False
+    return not number or number in _document_numbers_of(v)
+
+
+def search_verifications(
+    session: Session, reviewer: Reviewer, filters: SearchFilters, offset: int = 0, limit: int = SEARCH_PAGE_SIZE
+) -> SearchPage:
+    """One page of matches, newest first, and how many there are. Exact fields filter in
+    SQL; name and document number are pre-filtered on the JSON text in SQL and confirmed on
+    the values in Python (JSON layout differs between SQLite and PostgreSQL, so no JSON
+    operators)."""
+    stmt = _search_statement(reviewer, filters)
+    if stmt is None:
+        return SearchPage([], 0, True)
+    if not (filters.name.split() or filters.document_number):
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        return SearchPage(list(session.scalars(stmt.offset(offset).limit(limit))), int(total), True)
     found: list[Verification] = []
-    for v in rows:
-        if words and not name_matches(v, filters.name):
+    matched = scanned = 0
+    for v in session.scalars(stmt.limit(SEARCH_SCAN_LIMIT).execution_options(yield_per=500)):
+        scanned += 1
+        if not _confirmed(v, filters):
             continue
-        if number and number not in _document_numbers_of(v):
-            continue
-        found.append(v)
-        if len(found) >= limit:
-            break
-    return found
+        if offset <= matched < offset + limit:
+            found.append(v)
+        matched += 1
+    return SearchPage(found, matched, scanned < SEARCH_SCAN_LIMIT)
 
 
 @dataclass(frozen=True)

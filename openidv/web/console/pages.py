@@ -44,40 +44,6 @@ def page(name: str, context: dict[str, Any], status_code: int = 200) -> Response
     return render(name, {"prefix": PREFIX, **context}, status_code)
 
 
-def _parse_date(text: str) -> Optional[dt.date]:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-@router.get("/search")
-def search_page(request: Request, user: ConsoleUser = Depends(current_user)) -> Response:
-    q = request.query_params
-    status = q.get("status", "")
-    filters = queries.SearchFilters(
-        scan_ref=q.get("scanRef", "")[:36],
-        client_id=q.get("clientId", "")[:100],
-        name=q.get("name", "")[:200],
-        document_number=q.get("documentNumber", "")[:100],
-        status=status if status in STATUSES else "",
-        date_from=_parse_date(q.get("from", "")),
-        date_to=_parse_date(q.get("to", "")),
-    )
-    results: list[Verification] = []
-    with session_scope() as session:
-        partners = queries.partner_names(session, user)
-        if not filters.is_empty():
-            results = queries.search_verifications(session, user, filters)
-            # A search by name or number reveals who is in the database: audited.
-            audit(session, user.email, "search", None, {
-                "filters": {k: str(v) for k, v in vars(filters).items() if v}, "results": len(results)})
-        return page("console/search.html", {
-            "user": user, "filters": filters, "results": results, "partners": partners,
-            "statuses": STATUSES, "searched": not filters.is_empty(), "active": "search",
-        })
-
-
 @router.get("/dashboard")
 def dashboard_page(user: ConsoleUser = Depends(current_user)) -> Response:
     with session_scope() as session:
