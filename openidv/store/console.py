@@ -2,21 +2,20 @@
 the reviewer may see.
 
 Tenant isolation lives here, in one place: every query that returns verifications goes
-through `_scoped`, which limits a partner's reviewer to that partner's rows (an operator,
+through `scoped`, which limits a partner's reviewer to that partner's rows (an operator,
 a reviewer without partner, sees all)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import statistics
 from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import String, Select, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from openidv.core.vocab import DECIDED_STATUSES, STATUSES, Status
+from openidv.core.vocab import Status
 from openidv.store.models import Partner, Reviewer, Verification, WebhookDelivery, utcnow
 
 
@@ -26,7 +25,7 @@ SEARCH_PAGE_SIZE = 100
 SEARCH_SCAN_LIMIT = 20000
 
 
-def _scoped(stmt: Select, reviewer: Reviewer) -> Select:
+def scoped(stmt: Select, reviewer: Reviewer) -> Select:
     if reviewer.partner_id is None:
         return stmt
     return stmt.where(Verification.partner_id == reviewer.partner_id)
@@ -34,7 +33,7 @@ def _scoped(stmt: Select, reviewer: Reviewer) -> Select:
 
 def verification_for(session: Session, reviewer: Reviewer, scan_ref: str) -> Optional[Verification]:
     """A verification the reviewer may see; another partner's is as absent as a missing one."""
-    return session.scalar(_scoped(select(Verification).where(Verification.scan_ref == scan_ref), reviewer))
+    return session.scalar(scoped(select(Verification).where(Verification.scan_ref == scan_ref), reviewer))
 
 
 def partner_names(session: Session, reviewer: Reviewer) -> dict[int, str]:
@@ -91,7 +90,7 @@ QUEUE_SCAN_LIMIT = 5000
 
 
 def _queue_statement(reviewer: Reviewer, filters: QueueFilters) -> Select:
-    stmt = _scoped(select(Verification).where(Verification.status == Status.REVIEWING), reviewer)
+    stmt = scoped(select(Verification).where(Verification.status == Status.REVIEWING), reviewer)
     if filters.partner_id is not None:
         stmt = stmt.where(Verification.partner_id == filters.partner_id)
     if filters.country:
@@ -118,19 +117,19 @@ def review_queue(session: Session, reviewer: Reviewer, filters: QueueFilters = Q
                  limit: int = QUEUE_SCAN_LIMIT) -> QueuePage:
     """REVIEWING verifications matching the filters, in the chosen order (oldest first)."""
     items = list(session.scalars(_queue_statement(reviewer, filters).limit(limit + 1)))
-    counts = _scoped(
+    counts = scoped(
         select(Verification.partner_id, func.count(Verification.id)).where(Verification.status == Status.REVIEWING),
         reviewer,
     ).group_by(Verification.partner_id)
     names = partner_names(session, reviewer)
     by_partner = {names.get(pid, f"#{pid}"): int(n) for pid, n in session.execute(counts)}
-    oldest = session.scalar(_scoped(select(func.min(_waiting_since())).where(Verification.status == Status.REVIEWING), reviewer))
+    oldest = session.scalar(scoped(select(func.min(_waiting_since())).where(Verification.status == Status.REVIEWING), reviewer))
     return QueuePage(items[:limit], sum(by_partner.values()), by_partner, oldest, len(items) > limit)
 
 
 def queue_countries(session: Session, reviewer: Reviewer) -> list[str]:
     """The countries of the verifications waiting for review (the country filter's choices)."""
-    stmt = _scoped(select(Verification.country).where(Verification.status == Status.REVIEWING,
+    stmt = scoped(select(Verification.country).where(Verification.status == Status.REVIEWING,
                                                       Verification.country.is_not(None)), reviewer)
     return sorted({c for c in session.scalars(stmt.distinct())})
 
@@ -199,7 +198,7 @@ class SearchPage:
 
 def _search_statement(reviewer: Reviewer, filters: SearchFilters) -> Optional[Select]:
     """The SQL part of a search (None when it cannot match anything)."""
-    stmt = _scoped(select(Verification), reviewer)
+    stmt = scoped(select(Verification), reviewer)
     if filters.scan_ref:
         stmt = stmt.where(Verification.scan_ref == filters.scan_ref.strip())
     if filters.client_id:
@@ -265,84 +264,3 @@ def search_verifications(
             found.append(v)
         matched += 1
     return SearchPage(found, matched, scanned < SEARCH_SCAN_LIMIT)
-
-
-@dataclass(frozen=True)
-class DayCount:
-    day: dt.date
-    created: int
-    decided: int
-    median_seconds: Optional[float]
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    per_status: dict[str, int]
-    per_day: list[DayCount]
-    median_decision_seconds: Optional[float]
-    median_review_seconds: Optional[float]
-    decided_in_window: int
-    days: int
-
-
-def _decision_time(start: Optional[dt.datetime], finish: Optional[dt.datetime],
-                   review: Optional[dt.datetime]) -> Optional[float]:
-    """Seconds from start to the final decision (the review when there was one)."""
-    end = review or finish
-    if start is None or end is None or end < start:
-        return None
-    return (end - start).total_seconds()
-
-
-def dashboard(session: Session, reviewer: Reviewer, days: int = 14, today: Optional[dt.date] = None) -> Dashboard:
-    """Counts per status (all time), created/decided per day and median time to decision
-    over the last `days` days."""
-    today = today or utcnow().date()
-    first_day = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(first_day, dt.time.min)
-    status_rows = session.execute(
-        _scoped(select(Verification.status, func.count(Verification.id)), reviewer).group_by(Verification.status)
-    )
-    per_status = {s: 0 for s in STATUSES}
-    for status, count in status_rows:
-        per_status[status] = int(count)
-    rows = session.execute(
-        _scoped(
-            select(Verification.created_at, Verification.start_time, Verification.finish_time,
-                   Verification.review_time, Verification.status),
-            reviewer,
-        ).where(or_(Verification.created_at >= since, Verification.finish_time >= since,
-                    Verification.review_time >= since))
-    ).all()
-    created = {first_day + dt.timedelta(days=i): 0 for i in range(days)}
-    decided = dict.fromkeys(created, 0)
-    durations: list[float] = []
-    per_day_durations: dict[dt.date, list[float]] = {d: [] for d in created}
-    review_waits: list[float] = []
-    for created_at, start, finish, review, status in rows:
-        if created_at and created_at.date() in created:
-            created[created_at.date()] += 1
-        if status not in DECIDED_STATUSES:
-            continue  # still waiting (REVIEWING), never used (EXPIRED) or erased (DELETED)
-        end = review or finish
-        if end and end.date() in decided:
-            decided[end.date()] += 1
-            took = _decision_time(start, finish, review)
-            if took is not None:
-                durations.append(took)
-                per_day_durations[end.date()].append(took)
-            if review and finish and review >= finish:
-                review_waits.append((review - finish).total_seconds())
-    per_day = [
-        DayCount(d, created[d], decided[d],
-                 statistics.median(per_day_durations[d]) if per_day_durations[d] else None)
-        for d in created
-    ]
-    return Dashboard(
-        per_status=per_status,
-        per_day=per_day,
-        median_decision_seconds=statistics.median(durations) if durations else None,
-        median_review_seconds=statistics.median(review_waits) if review_waits else None,
-        decided_in_window=len(durations),
-        days=days,
-    )

@@ -1,11 +1,11 @@
-"""The console's pages: the queue, search, the dashboard, one verification (images, portrait
-vs selfie, MRZ with check digits, printed vs MRZ vs partner data, automatic results,
-webhooks, audit log) and its images. Every page or image showing personal data writes an
-audit entry first; every query is scoped to the reviewer's partner (store/console.py)."""
+"""The verification page (images, portrait vs selfie, duplicates, MRZ with check digits,
+printed vs MRZ vs partner data, scores explained, the decision panel, webhooks, audit log)
+and its images. Every page or image showing personal data writes an audit entry first;
+every query is scoped to the reviewer's partner (store/console.py). The queue, search and
+dashboard have their own modules."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import logging
 from typing import Any, Optional
@@ -13,11 +13,11 @@ from typing import Any, Optional
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from openidv.core.vocab import DOCUMENT_CODES, DOCUMENT_TYPES, FACE_CODES, REVIEWABLE_STATUSES, STATUSES, Step, TokenType
+from openidv.core.vocab import DOCUMENT_CODES, DOCUMENT_TYPES, FACE_CODES, REVIEWABLE_STATUSES, Step, TokenType
 from openidv.pipeline import decision as decisions
 from openidv.pipeline.document.portrait import find_document_face
-from openidv.pipeline.score_guide import ScoreReading, read_score
 from openidv.pipeline.images import decode_image
+from openidv.pipeline.score_guide import ScoreReading, read_score
 from openidv.services import review as reviews
 from openidv.services.review_reasons import reasons_for
 from openidv.services.review_templates import DECISION_LABELS, templates_for
@@ -29,7 +29,6 @@ from openidv.store.models import Reviewer, StoredFile, Verification
 from openidv.store.verifications import live_files
 from openidv.web.console.auth import PREFIX, ConsoleUser, current_user
 from openidv.web.console.duplicates import duplicates_of
-from openidv.web.console.charts import day_chart, median_chart, status_chart
 from openidv.web.console.errors import ConsoleError, not_found
 from openidv.web.templating import render
 
@@ -42,17 +41,6 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 def page(name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     return render(name, {"prefix": PREFIX, **context}, status_code)
-
-
-@router.get("/dashboard")
-def dashboard_page(user: ConsoleUser = Depends(current_user)) -> Response:
-    with session_scope() as session:
-        board = queries.dashboard(session, user)
-    return page("console/dashboard.html", {
-        "user": user, "board": board, "status_chart": status_chart(board.per_status),
-        "day_chart": day_chart(board.per_day), "median_chart": median_chart(board.per_day),
-        "active": "dashboard",
-    })
 
 
 # ----------------------------------------------------------------------------- verification page
