@@ -24,7 +24,6 @@ from openidv.store.models import Verification, utcnow
 from openidv.web.console.auth import PREFIX, ConsoleUser, current_user
 from openidv.web.console.errors import ConsoleError
 from openidv.web.console.pages import page
-from openidv.web.templating import format_when
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -130,11 +129,15 @@ EXPORT_COLUMNS = ("scanRef", "clientId", "partner", "status", "created (UTC)", "
                   "manualFace", "reviewDecision", "reason")
 
 
+def _csv_time(value: Optional[dt.datetime]) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
 def _export_row(row: ResultRow) -> list[str]:
     v = row.v
     decided = v.review_time or v.finish_time
-    values = (v.scan_ref, v.client_id, row.partner, v.status, format_when(v.created_at),
-              format_when(decided) if decided else "", row.name, row.country, row.document_type,
+    values = (v.scan_ref, v.client_id, row.partner, v.status, _csv_time(v.created_at), _csv_time(decided),
+              row.name, row.country, row.document_type,
               row.document_number, v.auto_document, v.auto_face, v.manual_document, v.manual_face,
               v.review_decision, row.reason)
     return [safe_cell(x) for x in values]

@@ -180,8 +180,8 @@
   function setUpDecision(form) {
     var select = form.querySelector("#template");
     var reason = form.querySelector("#reason");
-    var docSelect = form.querySelector("#manual-document");
-    var faceSelect = form.querySelector("#manual-face");
+    var docSelect = form.querySelector("#advanced-document");
+    var faceSelect = form.querySelector("#advanced-face");
     var sends = form.querySelector("#sends");
     var words = function (name) { return (form.getAttribute("data-" + name) || "").split(" ").filter(Boolean); };
     var passingDoc = words("passing-document"), passingFace = words("passing-face");
