@@ -74,6 +74,23 @@ def _review_reason(entry: dict[str, Any], face_similarity: Optional[float]) -> O
     return None
 
 
+# The hard failures in plain words (the code follows in brackets).
+_FAILURE_TEXT = {
+    "DOC_NOT_FOUND": "No document found", "DOC_NOT_SUPPORTED": "Document not supported",
+    "DOC_EXPIRED": "Document expired", "COUNTRY_MISMATCH": "Not the declared country",
+    "DOC_TYPE_MISMATCH": "Not the declared document type", "DOC_FAKE": "Document fake",
+    "DOC_FACE_NOT_FOUND": "No portrait on the document", "FACE_MISMATCH": "Face does not match",
+    "NO_FACE_FOUND": "No face in the selfie", "FAKE_FACE": "Photo of a photo or screen",
+    "TOO_MANY_FACES": "Several faces in the selfie",
+}
+
+
+def _hard_failure(check: str, detail: str) -> ShortReason:
+    code = detail.split()[2] if detail.startswith(f"{check} result ") else detail
+    text = _FAILURE_TEXT.get(code, f"{check.capitalize()} {code}")
+    return ShortReason(check if check == "face" else "document", f"{text} ({code}, would deny)")
+
+
 def _fraud_reason(entry: dict[str, Any]) -> Optional[ShortReason]:
     outcome = entry.get("outcome")
     if outcome not in _FRAUD_TEXT:
@@ -93,8 +110,16 @@ def queue_reasons(v: Any) -> list[ShortReason]:
         check = str(entry.get("check", ""))
         if check.startswith("after review") or check == "manual review":
             continue
-        short = _fraud_reason(entry) if check in ("duplicates", "blocklist") else (
-            _review_reason(entry, v.face_similarity) if entry.get("outcome") == Status.REVIEWING else None)
+        outcome = entry.get("outcome")
+        if check in ("duplicates", "blocklist"):
+            short = _fraud_reason(entry)
+        elif outcome == Status.REVIEWING:
+            short = _review_reason(entry, v.face_similarity)
+        elif outcome == Status.DENIED and check in ("document", "face"):
+            # A hard failure a partner's policy sent to review instead of denying.
+            short = _hard_failure(check, str(entry.get("detail") or ""))
+        else:
+            short = None
         if short is not None and short not in out:
             out.append(short)
     if v.mismatch_tags:

@@ -40,6 +40,13 @@ def test_rows_and_header_say_why_the_case_is_here(app_client, make_partner, make
     assert "MRZ readings disagree on: document_number" in rows[mrz]
     assert "Duplicate face (distance 0.37)" in rows[dup] and "Partner reviews failed cases (automatic: SUSPECTED)" in rows[dup]
     assert "DOC_VALIDATED FACE_MATCH" not in queue
+    denied = make_verification(p.partner_id, auto_face="NO_FACE_FOUND", decision_reasons=[
+        {"check": "face", "outcome": "DENIED", "detail": "face result NO_FACE_FOUND is a hard failure"},
+        {"check": "policy", "outcome": "REVIEWING", "detail": "partner reviews all verifications (automatic: DENIED)"}])
+    queue = client.get("/console/queue").text
+    row_html = queue[queue.index(f'/console/v/{denied}"'):][:1500]
+    assert "No face in the selfie (NO_FACE_FOUND, would deny)" in row_html
+    assert "Partner reviews all cases (automatic: DENIED)" in row_html
     page = client.get(f"/console/v/{mrz}").text
     scores = page[page.index('id="scores"'):page.index("</table>", page.index('id="scores"'))]
     assert "MRZ sharpness" in scores and "≥ 0.05" in scores and "sharp enough to read" in scores

@@ -23,12 +23,15 @@ class Segment:
     title: str
 
 
-def bar_rows(rows: list[tuple[str, list[Segment], str]], label_width: int = 170) -> dict[str, Any]:
+BARS_WIDTH = 420  # narrower than the time charts: a phone shrinks it less, labels stay readable
+
+
+def bar_rows(rows: list[tuple[str, list[Segment], str]], label_width: int = 150) -> dict[str, Any]:
     """Horizontal bars, one per (label, segments, value text); segments stack left to right,
     scaled to the largest row total."""
-    row_h, value_w = 26, 90
+    row_h, value_w = 24, 60
     top = max((sum(s.value for s in segments) for _, segments, _ in rows), default=0) or 1
-    scale = (CHART_WIDTH - label_width - value_w) / top
+    scale = (BARS_WIDTH - label_width - value_w) / top
     bars = []
     for i, (label, segments, value_text) in enumerate(rows):
         x, rects = float(label_width), []
@@ -39,7 +42,7 @@ def bar_rows(rows: list[tuple[str, list[Segment], str]], label_width: int = 170)
             x += w
         bars.append({"label": label, "y": i * row_h + 4, "h": row_h - 8, "rects": rects,
                      "text_y": i * row_h + row_h / 2 + 5, "value": value_text, "value_x": round(x + 6, 1)})
-    return {"width": CHART_WIDTH, "height": max(len(bars), 1) * row_h, "label_x": label_width - 8, "bars": bars}
+    return {"width": BARS_WIDTH, "height": max(len(bars), 1) * row_h, "label_x": label_width - 8, "bars": bars}
 
 
 def status_chart(per_status: dict[str, int]) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def _thin(labels: list[dict[str, Any]], most: int = 8) -> list[dict[str, Any]]:
 
 def approval_chart(per_day: list[DayStats]) -> dict[str, Any]:
     """Approval rate per day (approved / decided) as a line; days without decisions are gaps."""
-    height, bottom, left, top_pad = 170, 24, 40, 10
+    height, bottom, left, top_pad = 170, 24, 64, 10
     slot = (CHART_WIDTH - left) / max(len(per_day), 1)
     plot_h = height - bottom - top_pad
     lines: list[list[str]] = [[]]

@@ -29,18 +29,18 @@ def _charts(board: figures.Dashboard) -> dict[str, dict]:
         "time_chart": bar_rows([(label, [Segment(n, PURPLE, f"{label}: {n}")], str(n))
                                 for label, n in board.time_buckets], label_width=110),
         "funnel_chart": bar_rows([(s.label, [Segment(s.count, BLUE, f"{s.label}: {s.count}")], str(s.count))
-                                  for s in board.funnel], label_width=180),
+                                  for s in board.funnel], label_width=130),
         "decline_chart": bar_rows([(code, [Segment(n, RED, f"{code}: {n}")], str(n))
-                                   for code, n in board.decline_reasons], label_width=220),
-        "partner_chart": bar_rows([(p.name[:24], [Segment(p.approved, GREEN, f"{p.name}: {p.approved} approved"),
+                                   for code, n in board.decline_reasons], label_width=180),
+        "partner_chart": bar_rows([(p.name[:20], [Segment(p.approved, GREEN, f"{p.name}: {p.approved} approved"),
                                                   Segment(p.suspected, AMBER, f"{p.name}: {p.suspected} suspected"),
                                                   Segment(p.denied, RED, f"{p.name}: {p.denied} denied")],
                                     percent(p.approval_rate)) for p in board.per_partner]),
-        "reviewer_chart": bar_rows([(r.email[:24], [Segment(r.by_decision["approve"], GREEN, "approved"),
+        "reviewer_chart": bar_rows([(r.email[:26], [Segment(r.by_decision["approve"], GREEN, "approved"),
                                                     Segment(r.by_decision["decline"], RED, "declined"),
                                                     Segment(r.by_decision["resubmit"], AMBER, "new photos asked"),
                                                     Segment(r.by_decision["other"], GREY, "other")],
-                                     str(r.reviews)) for r in board.per_reviewer], label_width=210),
+                                     str(r.reviews)) for r in board.per_reviewer], label_width=190),
     }
 
 
