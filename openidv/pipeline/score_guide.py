@@ -8,15 +8,18 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Optional
 
 from openidv.pipeline.document.quality import (
     FAST_CHECK_MIN_TEXT_LINES, PORTRAIT_GLARE_MAX_FRACTION, SHARPNESS_MIN,
 )
+from openidv.core.vocab import Liveness
 from openidv.pipeline.engines import LIVENESS_MODEL_RESOURCE
 from openidv.pipeline.face import DETECT_MIN_SCORE
+from openidv.pipeline.liveness import LivenessModel
 from openidv.pipeline.selfie import (
     FACE_MATCH_MAX_DISTANCE, FACE_MIN_SHARPNESS, FACE_MIN_WIDTH_PX, FACE_MISMATCH_MIN_DISTANCE,
     distance_to_similarity,
@@ -63,6 +66,21 @@ class ScoreGuide:
     unit: str  # "ratio", "percent", "px", "count", "score"
     explanation: str
     rule: Optional[Rule] = None  # None: shown for context, no threshold
+    check: str = ""  # the check whose scores it explains ("" any): one key may mean two things
+    # Score keys that hold the thresholds applied when the check ran (pass, fail): when the
+    # reason recorded them, they are used instead of today's constants.
+    recorded: tuple[Optional[str], Optional[str]] = (None, None)
+
+    def applied(self, scores: Mapping[str, object]) -> "ScoreGuide":
+        """This guide with the thresholds the check recorded, where it recorded them."""
+        if self.rule is None:
+            return self
+        pass_key, fail_key = self.recorded
+        pass_at = scores.get(pass_key) if pass_key else None
+        fail_at = scores.get(fail_key) if fail_key else None
+        rule = replace(self.rule, pass_at=float(pass_at) if _is_number(pass_at) else self.rule.pass_at,
+                       fail_at=float(fail_at) if _is_number(fail_at) else self.rule.fail_at)
+        return replace(self, rule=rule)
 
     def format(self, value: float) -> str:
         if self.unit == "percent":
@@ -97,22 +115,36 @@ class ScoreReading:
 
 
 @functools.lru_cache(maxsize=1)
-def liveness_thresholds() -> tuple[float, float]:
-    """(fake_below, live_from) of the packaged liveness model."""
+def liveness_model() -> LivenessModel:
+    """The packaged liveness model (its thresholds and how it decides)."""
     text = (resources.files("openidv.pipeline") / "models" / LIVENESS_MODEL_RESOURCE).read_text()
-    thresholds = json.loads(text)["thresholds"]
-    return float(thresholds["fake_below"]), float(thresholds["live_from"])
+    return LivenessModel.from_dict(json.loads(text))
+
+
+def _liveness_rule() -> Rule:
+    """The liveness verdicts as the model decides: LIVE from ``live_from``; below it either a
+    band and FAKE_FACE under ``fake_below``, or (a model that never accuses) only doubt."""
+    model = liveness_model()
+    if model.decide(0.0) == Liveness.FAKE_FACE:
+        return Rule("higher", model.live_from, model.fake_below, pass_text="live face",
+                    band_text="not sure: look for paper edges, moiré, screen glare",
+                    fail_text="photo of a photo or a screen")
+    return Rule("higher", model.live_from, pass_text="live face",
+                fail_text="not sure: look for paper edges, moiré, screen glare", fail_level=WARN)
+
+
+# Score keys that are thresholds recorded beside the scores (the guide shows them as such).
+THRESHOLD_KEYS = frozenset({"match_max_distance", "mismatch_min_distance", "liveness_live_from",
+                            "selfie_min_sharpness", "selfie_min_face_width"})
 
 
 def _guides() -> tuple[ScoreGuide, ...]:
-    fake_below, live_from = liveness_thresholds()
     sharp = Rule("higher", SHARPNESS_MIN, pass_text="sharp enough to read",
                  fail_text="too blurry: characters may be misread")
     liveness = ScoreGuide(
         "liveness_score", "Liveness", "percent",
         "Modelled probability that the selfie shows a live face rather than a printed photo or a screen.",
-        Rule("higher", live_from, fake_below, pass_text="live face",
-             band_text="not sure: look for paper edges, moiré, screen glare", fail_text="photo of a photo or a screen"))
+        _liveness_rule(), recorded=("liveness_live_from", None))
     return (
         ScoreGuide("mrz_sharpness", "MRZ sharpness", "ratio",
                    "Edge strength of the machine-readable lines relative to their contrast.", sharp),
@@ -136,41 +168,65 @@ def _guides() -> tuple[ScoreGuide, ...]:
                         pass_text="same person", band_text="uncertain: compare the faces yourself",
                         fail_text="different people")),
         liveness,
-        ScoreGuide("liveness", "Liveness", "percent", liveness.explanation, liveness.rule),
+        replace(liveness, key="liveness"),
         ScoreGuide("selfie_faces", "Faces in the selfie", "count",
                    "Faces the detector found in the selfie; small or blurred background faces do not count.",
                    Rule("exact", 1, pass_text="one face", fail_text="no face, or more than one: see the face result")),
         ScoreGuide("selfie_face_width", "Selfie face width", "px",
                    "Width of the selfie's face; a small face has too little detail to compare.",
-                   Rule("higher", FACE_MIN_WIDTH_PX, pass_text="large enough", fail_text="too small (FACE_TOO_BLURRY)")),
+                   Rule("higher", FACE_MIN_WIDTH_PX, pass_text="large enough", fail_text="too small to trust"),
+                   recorded=("selfie_min_face_width", None)),
         ScoreGuide("selfie_sharpness", "Selfie sharpness", "score",
                    "Detail in the selfie's face (variance of the Laplacian at 128 px).",
-                   Rule("higher", FACE_MIN_SHARPNESS, pass_text="sharp enough", fail_text="too blurry (FACE_TOO_BLURRY)")),
+                   Rule("higher", FACE_MIN_SHARPNESS, pass_text="sharp enough", fail_text="too soft to trust"),
+                   recorded=("selfie_min_sharpness", None)),
         ScoreGuide("selfie_detect_score", "Selfie face detection", "score",
                    "How clearly the face detector sees the selfie's face (detector margin).",
                    Rule("higher", DETECT_MIN_SCORE, pass_text="face found", fail_text="weak detection")),
         ScoreGuide("portrait_face_width", "Portrait face width", "px",
                    "Width of the portrait's face as found on the document image."),
+        ScoreGuide("distance", "Face distance", "ratio",
+                   "Embedding distance between the selfie and the document portrait; lower is more alike.",
+                   Rule("lower", FACE_MATCH_MAX_DISTANCE, FACE_MISMATCH_MIN_DISTANCE, pass_text="same person",
+                        band_text="uncertain: compare the faces yourself", fail_text="different people"),
+                   check="face", recorded=("match_max_distance", "mismatch_min_distance")),
         ScoreGuide("distance", "Face distance to the other client", "ratio",
                    "Embedding distance between this face and the other client's; lower is more alike.",
                    Rule("lower", FACE_MATCH_MAX_DISTANCE, pass_text="the same person (duplicate)",
-                        fail_text="different people", pass_level=BAD, fail_level=OK)),
-        ScoreGuide("matches", "Other clients matched", "count", "How many faces of other clients are that close."),
+                        fail_text="different people", pass_level=BAD, fail_level=OK), check="duplicates"),
+        ScoreGuide("matches", "Other clients matched", "count", "How many faces of other clients are that close.",
+                   check="duplicates"),
     )
 
 
 @functools.lru_cache(maxsize=1)
-def score_guides() -> dict[str, ScoreGuide]:
-    """Every known score by key, in the order a reviewer reads them."""
-    return {g.key: g for g in _guides()}
+def score_guides() -> dict[tuple[str, str], ScoreGuide]:
+    """Every known score by (check, key) — check "" for a key that means the same in any
+    check — in the order a reviewer reads them."""
+    return {(g.check, g.key): g for g in _guides()}
 
 
-def read_score(key: str, value: object) -> ScoreReading:
-    """A score explained; an unknown key or a non-number is shown as it is."""
-    guide = score_guides().get(key)
-    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    if guide is None or number is None or not math.isfinite(number):
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def read_score(key: str, value: object, check: str = "", recorded: Optional[Mapping[str, object]] = None
+               ) -> ScoreReading:
+    """A score explained; an unknown key or a non-number is shown as it is. ``recorded``: the
+    other scores of the same check (thresholds it recorded are used)."""
+    guides = score_guides()
+    guide = guides.get((check, key)) or guides.get(("", key))
+    if guide is None or not _is_number(value):
         return ScoreReading(key, key, str(value), "—", INFO, "", "")
-    level, verdict = guide.rule.judge(float(number)) if guide.rule else (INFO, "for context")
-    return ScoreReading(key, guide.label, guide.format(float(number)), guide.threshold_text(), level, verdict,
+    guide = guide.applied(recorded or {})
+    number = float(value)  # type: ignore[arg-type]
+    level, verdict = guide.rule.judge(number) if guide.rule else (INFO, "for context")
+    return ScoreReading(key, guide.label, guide.format(number), guide.threshold_text(), level, verdict,
                         guide.explanation)
+
+
+def read_scores(check: str, scores: Mapping[str, object]) -> list[ScoreReading]:
+    """The scores one check recorded, explained (recorded thresholds are not listed: they
+    show as the thresholds; "liveness" repeats "liveness_score")."""
+    return [read_score(key, value, check, scores) for key, value in scores.items()
+            if key not in THRESHOLD_KEYS and not (key == "liveness" and "liveness_score" in scores)]

@@ -17,7 +17,7 @@ from openidv.core.vocab import DOCUMENT_CODES, DOCUMENT_TYPES, FACE_CODES, REVIE
 from openidv.pipeline import decision as decisions
 from openidv.pipeline.document.portrait import find_document_face
 from openidv.pipeline.images import decode_image
-from openidv.pipeline.score_guide import ScoreReading, read_score
+from openidv.pipeline.score_guide import ScoreReading, read_scores
 from openidv.services import review as reviews
 from openidv.services.review_reasons import reasons_for
 from openidv.services.review_templates import DECISION_LABELS, templates_for
@@ -80,10 +80,7 @@ def score_rows(v: Verification) -> list[tuple[str, ScoreReading]]:
         check = str(entry.get("check", ""))
         if check.startswith("after review") or not isinstance(scores, dict):
             continue
-        for key, value in scores.items():
-            if key == "liveness" and "liveness_score" in scores:
-                continue  # the same number twice
-            rows.append((check, read_score(str(key), value)))
+        rows += [(check, reading) for reading in read_scores(check, scores)]
     return rows
 
 
