@@ -14,7 +14,7 @@ from openidv.core.token import TokenOptions
 from openidv.core.vocab import DocumentCode, FaceCode, FraudTag, Status, TokenType, WebhookEvent, analysed_type
 from openidv.metrics import STAGE_SECONDS, VERIFICATIONS
 from openidv.pipeline.active_liveness import Challenge, frame_steps_in_order
-from openidv.pipeline.decision import Reason, decide
+from openidv.pipeline.decision import Match, Reason, decide
 from openidv.pipeline.engines import Engines
 from openidv.pipeline.images import ANALYSIS_MAX_SIDE, ImageRejected, decode_image
 from openidv.pipeline.run import Analysis, ChallengeInput, ImageAnalysis, analyse_images, conclude
@@ -120,16 +120,34 @@ class CrossChecks:
     duplicate_doc_faces: Optional[list[str]]
 
 
+# Matched verifications recorded with a duplicate finding (the closest first), for the reviewer.
+MAX_RECORDED_MATCHES = 5
+
+
+def _face_matches(session, hits: list[fraud.FaceHit]) -> tuple[Match, ...]:  # noqa: ANN001
+    closest: dict[int, fraud.FaceHit] = {}
+    for hit in sorted(hits, key=lambda h: h.distance):
+        closest.setdefault(hit.verification_id, hit)
+    chosen = list(closest.values())[:MAX_RECORDED_MATCHES]
+    refs = fraud.scan_refs(session, [h.verification_id for h in chosen])
+    return tuple(Match(refs[h.verification_id], h.client_id, h.kind, round(h.distance, 4))
+                 for h in chosen if h.verification_id in refs)
+
+
 def _cross_checks(session, verification: Verification, analysed: ImageAnalysis, token: TokenOptions) -> CrossChecks:  # noqa: ANN001
     """Fraud tags from the partner's other verifications: the same document number or face
-    under another clientId, and the partner's blocklist (each as the session allows)."""
+    under another clientId, and the partner's blocklist (each as the session allows). The
+    reasons name the verifications matched, so the reviewer can open them."""
     tags: list[str] = []
     reasons: list[Reason] = []
     key = fraud.document_number_key(analysed.document_data.get("doc_document_number"))
-    if token.check_duplicate_personal_data and fraud.same_document_elsewhere(session, verification, key):
+    same_document = (fraud.same_document_elsewhere(session, verification, key, MAX_RECORDED_MATCHES)
+                     if token.check_duplicate_personal_data else [])
+    if same_document:
         tags.append(FraudTag.DUPLICATE_PERSONAL_DATA)
         reasons.append(Reason("duplicates", FraudTag.DUPLICATE_PERSONAL_DATA,
-                              "same document number under another clientId"))
+                              "same document number under another clientId",
+                              matches=tuple(Match(ref, client) for ref, client in same_document)))
     if token.check_person_blacklist and fraud.is_blocked(session, verification.partner_id, key):
         tags.append(FraudTag.DATA_IN_BLACKLIST)
         reasons.append(Reason("blocklist", FraudTag.DATA_IN_BLACKLIST, "document number is on the partner's blocklist"))
@@ -149,7 +167,8 @@ def _cross_checks(session, verification: Verification, analysed: ImageAnalysis, 
             best = hits[0]
             tags.append(tag)
             reasons.append(Reason("duplicates", tag, f"{kind} face matches another clientId's {best.kind} face",
-                                  {"distance": round(best.distance, 4), "matches": float(len(hits))}))
+                                  {"distance": round(best.distance, 4), "matches": float(len(hits))},
+                                  matches=_face_matches(session, hits)))
     return CrossChecks(tuple(dict.fromkeys(tags)), tuple(reasons), key, matches["selfie"], matches["document"])
 
 

@@ -12,17 +12,20 @@ from typing import Any, Optional
 
 from sqlalchemy.orm import Session
 
-from openidv.core.vocab import DOCUMENT_CODES, DOCUMENT_TYPES, FACE_CODES, REVIEWABLE_STATUSES, TokenType, WebhookEvent
+from openidv.core.vocab import (
+    DECIDED_STATUSES, DOCUMENT_CODES, DOCUMENT_TYPES, FACE_CODES, REVIEWABLE_STATUSES, TokenType, WebhookEvent,
+)
 from openidv.core.wire import MANUAL_KEYS
 from openidv.pipeline import mrz as icao
-from openidv.pipeline.decision import overall_after_review
+from openidv.pipeline.decision import InconsistentReview, ReviewDecision, manual_decision
+from openidv.services.review_templates import BY_KEY as TEMPLATES_BY_KEY
+from openidv.services.review_templates import DECISION_LABELS
 from openidv.store.audit import audit
 from openidv.store.leases import update_if
 from openidv.store.models import Reviewer, Verification, utcnow
 from openidv.webhooks.outbox import add_webhook
 
 
-# manual_* fields a reviewer may correct: key -> (label, kind, max length). Kinds validate.
 # manual_* fields a reviewer may correct: key -> (label, kind, max length). Kinds validate.
 MANUAL_FIELDS: dict[str, tuple[str, str, int]] = {
     "manual_name": ("First name", "text", 100),
@@ -53,10 +56,18 @@ class ReviewNotAllowed(Exception):
     """The verification is not in a state a review applies to."""
 
 
+REASON_MAX_CHARS = 200
+
+
 @dataclass(frozen=True)
 class ReviewInput:
-    manual_document: str
-    manual_face: str
+    """A reviewer's decision: the codes are None when the reason template gives them."""
+
+    decision: str
+    reason: str
+    template: Optional[str] = None
+    manual_document: Optional[str] = None
+    manual_face: Optional[str] = None
     manual_data: dict[str, str] = field(default_factory=dict)
     note: str = ""
 
@@ -100,11 +111,33 @@ def _clean_manual_value(key: str, raw: str) -> Optional[str]:
     return value
 
 
-def validate_review(manual_document: str, manual_face: str, data: dict[str, str], note: str) -> ReviewInput:
-    if manual_document not in DOCUMENT_CODES:
+def validate_review(
+    decision: str,
+    template: str,
+    reason: str,
+    manual_document: str,
+    manual_face: str,
+    data: dict[str, str],
+    note: str,
+) -> ReviewInput:
+    """The submitted form, checked against the vocabularies (its consistency with the
+    verification is checked when it is applied). Empty codes come from the template."""
+    if decision not in tuple(ReviewDecision):
+        raise ReviewInvalid("Choose Approve, Decline or Ask to resubmit")
+    chosen = TEMPLATES_BY_KEY.get(template) if template else None
+    if template and (chosen is None or chosen.decision != decision):
+        raise ReviewInvalid(f"Choose a reason of {DECISION_LABELS[decision]} from the list")
+    if manual_document and manual_document not in DOCUMENT_CODES:
         raise ReviewInvalid("Choose a document result from the list")
-    if manual_face not in FACE_CODES:
+    if manual_face and manual_face not in FACE_CODES:
         raise ReviewInvalid("Choose a face result from the list")
+    if chosen is None and not (manual_document and manual_face):
+        raise ReviewInvalid("Choose a reason, or a document and a face result under Advanced")
+    reason = " ".join(reason.split()) or (chosen.label if chosen else "")
+    if decision != ReviewDecision.APPROVE and not reason:
+        raise ReviewInvalid("Give the reason for the decision")
+    if len(reason) > REASON_MAX_CHARS:
+        raise ReviewInvalid(f"The reason is limited to {REASON_MAX_CHARS} characters")
     if len(note) > 5000:
         raise ReviewInvalid("The note is limited to 5000 characters")
     cleaned: dict[str, str] = {}
@@ -112,7 +145,19 @@ def validate_review(manual_document: str, manual_face: str, data: dict[str, str]
         value = _clean_manual_value(key, data.get(key, "") or "")
         if value is not None:
             cleaned[key] = value
-    return ReviewInput(manual_document, manual_face, cleaned, note.strip())
+    return ReviewInput(decision, reason or "Document and face verified", template or None,
+                       manual_document or None, manual_face or None, cleaned, note.strip())
+
+
+def review_codes(verification: Verification, review: ReviewInput) -> tuple[str, str]:
+    """(manualDocument, manualFace): as given under Advanced, else from the reason template."""
+    face_required = verification.token_type == TokenType.IDENTIFICATION
+    template_codes = TEMPLATES_BY_KEY[review.template].codes(face_required) if review.template else (None, None)
+    document = review.manual_document or template_codes[0]
+    face = review.manual_face or template_codes[1]
+    if document is None or face is None:
+        raise ReviewInvalid("Choose a reason, or a document and a face result under Advanced")
+    return document, face
 
 
 def apply_review(
@@ -122,31 +167,37 @@ def apply_review(
     expected_version: int,
     review: ReviewInput,
 ) -> ReviewOutcome:
-    """Record a manual review, recompute the overall status, queue the final webhook.
+    """Record a reviewer's decision, set the overall status, queue the final webhook.
 
-    The UPDATE is conditional on the version the reviewer saw: of two reviewers submitting
-    at once, exactly one changes the row; the other gets ReviewConflict (nothing written).
-    The caller commits and then enqueues the webhook delivery it gets back.
+    ReviewInvalid when the codes contradict the decision (nothing written). The UPDATE is
+    conditional on the version the reviewer saw: of two reviewers submitting at once,
+    exactly one changes the row; the other gets ReviewConflict (nothing written). The
+    caller commits and then enqueues the webhook delivery it gets back.
     """
     if verification.status not in REVIEWABLE_STATUSES:
         raise ReviewNotAllowed(f"A {verification.status} verification cannot be reviewed")
     if verification.version != expected_version:
         raise ReviewConflict()
-    decision = overall_after_review(
-        verification.auto_document,
-        verification.auto_face,
-        review.manual_document,
-        review.manual_face,
-        face_required=verification.token_type == TokenType.IDENTIFICATION,
-        fraud_tags=tuple(verification.fraud_tags or ()),
-        mismatch_tags=tuple(verification.mismatch_tags or ()),
-    )
+    manual_document, manual_face = review_codes(verification, review)
+    try:
+        decision = manual_decision(
+            review.decision, manual_document, manual_face,
+            face_required=verification.token_type == TokenType.IDENTIFICATION,
+            fraud_tags=tuple(verification.fraud_tags or ()),
+            mismatch_tags=tuple(verification.mismatch_tags or ()),
+        )
+    except InconsistentReview as exc:
+        raise ReviewInvalid(str(exc)) from None
+    # Every decision ends the review: a status that is not final would leave the partner
+    # with a "final" webhook that is not (and the verification in the queue).
+    assert decision.final and decision.status in DECIDED_STATUSES
     now = utcnow()
     reasons = list(verification.decision_reasons or [])
     reasons.append({
         "check": "manual review",
         "outcome": decision.status,
-        "detail": f"{reviewer.email}: document {review.manual_document}, face {review.manual_face}",
+        "detail": f"{reviewer.email}: {DECISION_LABELS[review.decision]}: {review.reason} "
+                  f"(document {manual_document}, face {manual_face})",
         "scores": {},
     })
     reasons += [dict(r.as_dict(), check=f"after review: {r.check}") for r in decision.reasons]
@@ -158,23 +209,28 @@ def apply_review(
         Verification.version == expected_version,
         Verification.status.in_(REVIEWABLE_STATUSES),
         status=decision.status,
-        manual_document=review.manual_document,
-        manual_face=review.manual_face,
+        manual_document=manual_document,
+        manual_face=manual_face,
         manual_data=review.manual_data,
         review_note=review.note or None,
+        review_decision=review.decision,
+        review_reason=review.reason,
         reviewer_id=reviewer.id,
         review_time=now,
         decision_reasons=reasons,
+        assigned_to=None,
+        assigned_at=None,
         version=Verification.version + 1,
     )
     if not reviewed:
         raise ReviewConflict()
     session.refresh(verification)
-    delivery_id = add_webhook(session, verification, WebhookEvent.MANUAL, final=True)
+    delivery_id = add_webhook(session, verification, WebhookEvent.MANUAL, final=decision.final)
     audit(session, reviewer.email, "review", verification.id, {
         "before": before,
-        "after": {"status": decision.status, "manualDocument": review.manual_document,
-                  "manualFace": review.manual_face, "manualData": review.manual_data},
+        "after": {"status": decision.status, "decision": review.decision, "reason": review.reason,
+                  "template": review.template, "manualDocument": manual_document,
+                  "manualFace": manual_face, "manualData": review.manual_data},
         "note": review.note,
         "webhook": delivery_id,
     })

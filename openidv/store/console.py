@@ -2,32 +2,30 @@
 the reviewer may see.
 
 Tenant isolation lives here, in one place: every query that returns verifications goes
-through `_scoped`, which limits a partner's reviewer to that partner's rows (an operator,
+through `scoped`, which limits a partner's reviewer to that partner's rows (an operator,
 a reviewer without partner, sees all)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import statistics
 from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import String, Select, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from openidv.core.vocab import DECIDED_STATUSES, STATUSES, Status
+from openidv.core.vocab import Status
 from openidv.store.models import Partner, Reviewer, Verification, WebhookDelivery, utcnow
 
 
-QUEUE_LIMIT = 200
-SEARCH_LIMIT = 200
-# Name search matches inside JSON columns; the SQL pre-filter is coarse, so rows are
-# confirmed in Python and at most this many candidates are looked at.
-SEARCH_SCAN_LIMIT = 2000
+SEARCH_PAGE_SIZE = 100
+# Name and document-number search match inside JSON columns; the SQL pre-filter is coarse,
+# so rows are confirmed in Python and at most this many candidates are looked at.
+SEARCH_SCAN_LIMIT = 20000
 
 
-def _scoped(stmt: Select, reviewer: Reviewer) -> Select:
+def scoped(stmt: Select, reviewer: Reviewer) -> Select:
     if reviewer.partner_id is None:
         return stmt
     return stmt.where(Verification.partner_id == reviewer.partner_id)
@@ -35,7 +33,7 @@ def _scoped(stmt: Select, reviewer: Reviewer) -> Select:
 
 def verification_for(session: Session, reviewer: Reviewer, scan_ref: str) -> Optional[Verification]:
     """A verification the reviewer may see; another partner's is as absent as a missing one."""
-    return session.scalar(_scoped(select(Verification).where(Verification.scan_ref == scan_ref), reviewer))
+    return session.scalar(scoped(select(Verification).where(Verification.scan_ref == scan_ref), reviewer))
 
 
 def partner_names(session: Session, reviewer: Reviewer) -> dict[int, str]:
@@ -61,27 +59,85 @@ def _waiting_since():  # noqa: ANN202 - a SQL expression
 
 
 @dataclass(frozen=True)
+class QueueFilters:
+    """What the queue page narrows the REVIEWING verifications to (the reason filter is
+    applied on the rows, by the page)."""
+
+    partner_id: Optional[int] = None
+    country: str = ""
+    min_wait_hours: Optional[float] = None
+    assigned: str = ""  # "", "mine", "unassigned" or "others"
+    sort: str = "oldest"  # a key of QUEUE_SORTS
+
+
+QUEUE_SORTS = {"oldest": "Longest waiting first", "newest": "Newest first", "partner": "Partner",
+               "country": "Country"}
+ASSIGNMENT_FILTERS = {"": "anyone's or nobody's", "unassigned": "not assigned", "mine": "assigned to me",
+                      "others": "assigned to others"}
+
+
+@dataclass(frozen=True)
 class QueuePage:
     items: list[Verification]
-    total: int
+    total: int  # every REVIEWING verification the reviewer may see, unfiltered
     by_partner: dict[str, int]
     oldest: Optional[dt.datetime]
+    truncated: bool  # more rows matched the SQL filters than QUEUE_SCAN_LIMIT
 
 
-def review_queue(session: Session, reviewer: Reviewer, limit: int = QUEUE_LIMIT) -> QueuePage:
-    """REVIEWING verifications, the longest waiting first."""
-    base = select(Verification).where(Verification.status == Status.REVIEWING)
-    items = list(
-        session.scalars(_scoped(base, reviewer).order_by(_waiting_since().asc(), Verification.id.asc()).limit(limit))
-    )
-    counts = _scoped(
+# The queue's rows are read up to this many (the reason filter looks at each row's reasons).
+QUEUE_SCAN_LIMIT = 5000
+
+
+def _queue_statement(reviewer: Reviewer, filters: QueueFilters) -> Select:
+    stmt = scoped(select(Verification).where(Verification.status == Status.REVIEWING), reviewer)
+    if filters.partner_id is not None:
+        stmt = stmt.where(Verification.partner_id == filters.partner_id)
+    if filters.country:
+        stmt = stmt.where(Verification.country == filters.country)
+    if filters.min_wait_hours:
+        stmt = stmt.where(_waiting_since() <= utcnow() - dt.timedelta(hours=filters.min_wait_hours))
+    if filters.assigned == "mine":
+        stmt = stmt.where(Verification.assigned_to == reviewer.id)
+    elif filters.assigned == "unassigned":
+        stmt = stmt.where(Verification.assigned_to.is_(None))
+    elif filters.assigned == "others":
+        stmt = stmt.where(Verification.assigned_to.is_not(None), Verification.assigned_to != reviewer.id)
+    oldest_first = (_waiting_since().asc(), Verification.id.asc())
+    if filters.sort == "newest":
+        return stmt.order_by(_waiting_since().desc(), Verification.id.desc())
+    if filters.sort == "partner":
+        return stmt.join(Partner, Partner.id == Verification.partner_id).order_by(Partner.name, *oldest_first)
+    if filters.sort == "country":
+        return stmt.order_by(Verification.country.is_(None), Verification.country, *oldest_first)
+    return stmt.order_by(*oldest_first)
+
+
+def review_queue(session: Session, reviewer: Reviewer, filters: QueueFilters = QueueFilters(),
+                 limit: int = QUEUE_SCAN_LIMIT) -> QueuePage:
+    """REVIEWING verifications matching the filters, in the chosen order (oldest first)."""
+    items = list(session.scalars(_queue_statement(reviewer, filters).limit(limit + 1)))
+    counts = scoped(
         select(Verification.partner_id, func.count(Verification.id)).where(Verification.status == Status.REVIEWING),
         reviewer,
     ).group_by(Verification.partner_id)
     names = partner_names(session, reviewer)
     by_partner = {names.get(pid, f"#{pid}"): int(n) for pid, n in session.execute(counts)}
-    oldest = session.scalar(_scoped(select(func.min(_waiting_since())).where(Verification.status == Status.REVIEWING), reviewer))
-    return QueuePage(items, sum(by_partner.values()), by_partner, oldest)
+    oldest = session.scalar(scoped(select(func.min(_waiting_since())).where(Verification.status == Status.REVIEWING), reviewer))
+    return QueuePage(items[:limit], sum(by_partner.values()), by_partner, oldest, len(items) > limit)
+
+
+def queue_countries(session: Session, reviewer: Reviewer) -> list[str]:
+    """The countries of the verifications waiting for review (the country filter's choices)."""
+    stmt = scoped(select(Verification.country).where(Verification.status == Status.REVIEWING,
+                                                      Verification.country.is_not(None)), reviewer)
+    return sorted({c for c in session.scalars(stmt.distinct())})
+
+
+def reviewer_emails(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {rid: email for rid, email in session.execute(select(Reviewer.id, Reviewer.email).where(Reviewer.id.in_(ids)))}
 
 
 @dataclass(frozen=True)
@@ -133,13 +189,16 @@ def _document_numbers_of(v: Verification) -> list[str]:
     return [normalise_document_number(str(x)) for x in values if x]
 
 
-def search_verifications(
-    session: Session, reviewer: Reviewer, filters: SearchFilters, limit: int = SEARCH_LIMIT
-) -> list[Verification]:
-    """Newest first. Exact fields filter in SQL; name and document number are pre-filtered
-    on the JSON text in SQL and confirmed on the values in Python (JSON layout differs
-    between SQLite and PostgreSQL, so no JSON operators)."""
-    stmt = _scoped(select(Verification), reviewer)
+@dataclass(frozen=True)
+class SearchPage:
+    items: list[Verification]
+    total: int
+    exact: bool  # False: SEARCH_SCAN_LIMIT candidates were looked at, there may be more
+
+
+def _search_statement(reviewer: Reviewer, filters: SearchFilters) -> Optional[Select]:
+    """The SQL part of a search (None when it cannot match anything)."""
+    stmt = scoped(select(Verification), reviewer)
     if filters.scan_ref:
         stmt = stmt.where(Verification.scan_ref == filters.scan_ref.strip())
     if filters.client_id:
@@ -150,8 +209,7 @@ def search_verifications(
         stmt = stmt.where(Verification.created_at >= dt.datetime.combine(filters.date_from, dt.time.min))
     if filters.date_to:
         stmt = stmt.where(Verification.created_at < dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time.min))
-    words = filters.name.upper().split()
-    for word in words:
+    for word in filters.name.upper().split():
         pattern = _like(word)
         stmt = stmt.where(
             or_(
@@ -162,7 +220,7 @@ def search_verifications(
         )
     number = normalise_document_number(filters.document_number)
     if filters.document_number and not number:
-        return []
+        return None
     if number:
         pattern = _like(number[:4])
         stmt = stmt.where(
@@ -173,97 +231,36 @@ def search_verifications(
                 func.upper(cast(Verification.manual_data, String)).like(pattern, escape="\\"),
             )
         )
-    stmt = stmt.order_by(Verification.created_at.desc(), Verification.id.desc())
-    needs_python = bool(words or number)
-    rows = session.scalars(stmt.limit(SEARCH_SCAN_LIMIT if needs_python else limit))
+    return stmt.order_by(Verification.created_at.desc(), Verification.id.desc())
+
+
+def _confirmed(v: Verification, filters: SearchFilters) -> bool:
+    number = normalise_document_number(filters.document_number)
+    if filters.name.split() and not name_matches(v, filters.name):
+        return False
+    return not number or number in _document_numbers_of(v)
+
+
+def search_verifications(
+    session: Session, reviewer: Reviewer, filters: SearchFilters, offset: int = 0, limit: int = SEARCH_PAGE_SIZE
+) -> SearchPage:
+    """One page of matches, newest first, and how many there are. Exact fields filter in
+    SQL; name and document number are pre-filtered on the JSON text in SQL and confirmed on
+    the values in Python (JSON layout differs between SQLite and PostgreSQL, so no JSON
+    operators)."""
+    stmt = _search_statement(reviewer, filters)
+    if stmt is None:
+        return SearchPage([], 0, True)
+    if not (filters.name.split() or filters.document_number):
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        return SearchPage(list(session.scalars(stmt.offset(offset).limit(limit))), int(total), True)
     found: list[Verification] = []
-    for v in rows:
-        if words and not name_matches(v, filters.name):
+    matched = scanned = 0
+    for v in session.scalars(stmt.limit(SEARCH_SCAN_LIMIT).execution_options(yield_per=500)):
+        scanned += 1
+        if not _confirmed(v, filters):
             continue
-        if number and number not in _document_numbers_of(v):
-            continue
-        found.append(v)
-        if len(found) >= limit:
-            break
-    return found
-
-
-@dataclass(frozen=True)
-class DayCount:
-    day: dt.date
-    created: int
-    decided: int
-    median_seconds: Optional[float]
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    per_status: dict[str, int]
-    per_day: list[DayCount]
-    median_decision_seconds: Optional[float]
-    median_review_seconds: Optional[float]
-    decided_in_window: int
-    days: int
-
-
-def _decision_time(start: Optional[dt.datetime], finish: Optional[dt.datetime],
-                   review: Optional[dt.datetime]) -> Optional[float]:
-    """Seconds from start to the final decision (the review when there was one)."""
-    end = review or finish
-    if start is None or end is None or end < start:
-        return None
-    return (end - start).total_seconds()
-
-
-def dashboard(session: Session, reviewer: Reviewer, days: int = 14, today: Optional[dt.date] = None) -> Dashboard:
-    """Counts per status (all time), created/decided per day and median time to decision
-    over the last `days` days."""
-    today = today or utcnow().date()
-    first_day = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(first_day, dt.time.min)
-    status_rows = session.execute(
-        _scoped(select(Verification.status, func.count(Verification.id)), reviewer).group_by(Verification.status)
-    )
-    per_status = {s: 0 for s in STATUSES}
-    for status, count in status_rows:
-        per_status[status] = int(count)
-    rows = session.execute(
-        _scoped(
-            select(Verification.created_at, Verification.start_time, Verification.finish_time,
-                   Verification.review_time, Verification.status),
-            reviewer,
-        ).where(or_(Verification.created_at >= since, Verification.finish_time >= since,
-                    Verification.review_time >= since))
-    ).all()
-    created = {first_day + dt.timedelta(days=i): 0 for i in range(days)}
-    decided = dict.fromkeys(created, 0)
-    durations: list[float] = []
-    per_day_durations: dict[dt.date, list[float]] = {d: [] for d in created}
-    review_waits: list[float] = []
-    for created_at, start, finish, review, status in rows:
-        if created_at and created_at.date() in created:
-            created[created_at.date()] += 1
-        if status not in DECIDED_STATUSES:
-            continue  # still waiting (REVIEWING), never used (EXPIRED) or erased (DELETED)
-        end = review or finish
-        if end and end.date() in decided:
-            decided[end.date()] += 1
-            took = _decision_time(start, finish, review)
-            if took is not None:
-                durations.append(took)
-                per_day_durations[end.date()].append(took)
-            if review and finish and review >= finish:
-                review_waits.append((review - finish).total_seconds())
-    per_day = [
-        DayCount(d, created[d], decided[d],
-                 statistics.median(per_day_durations[d]) if per_day_durations[d] else None)
-        for d in created
-    ]
-    return Dashboard(
-        per_status=per_status,
-        per_day=per_day,
-        median_decision_seconds=statistics.median(durations) if durations else None,
-        median_review_seconds=statistics.median(review_waits) if review_waits else None,
-        decided_in_window=len(durations),
-        days=days,
-    )
+        if offset <= matched < offset + limit:
+            found.append(v)
+        matched += 1
+    return SearchPage(found, matched, scanned < SEARCH_SCAN_LIMIT)

@@ -133,19 +133,29 @@ def forget_faces(session: Session, verification_id: int) -> None:
     session.execute(delete(FaceEmbedding).where(FaceEmbedding.verification_id == verification_id))
 
 
-def same_document_elsewhere(session: Session, verification: Verification, key: Optional[str]) -> bool:
-    """The same document number under another clientId of the same partner."""
+def same_document_elsewhere(
+    session: Session, verification: Verification, key: Optional[str], limit: int = 5
+) -> list[tuple[str, str]]:
+    """(scanRef, clientId) of verifications with the same document number under another
+    clientId of the same partner, newest first."""
     if not key:
-        return False
-    other = session.scalar(
-        select(Verification.id).where(
+        return []
+    rows = session.execute(
+        select(Verification.scan_ref, Verification.client_id).where(
             Verification.partner_id == verification.partner_id,
             Verification.document_number_key == key,
             Verification.client_id != verification.client_id,
             Verification.id != verification.id,
-        ).limit(1)
-    )
-    return other is not None
+        ).order_by(Verification.id.desc()).limit(limit)
+    ).all()
+    return [(scan_ref, client_id) for scan_ref, client_id in rows]
+
+
+def scan_refs(session: Session, verification_ids: Sequence[int]) -> dict[int, str]:
+    if not verification_ids:
+        return {}
+    rows = session.execute(select(Verification.id, Verification.scan_ref).where(Verification.id.in_(verification_ids)))
+    return {vid: ref for vid, ref in rows}
 
 
 def scan_refs_of(session: Session, verification_ids: Sequence[int]) -> list[str]:

@@ -128,6 +128,12 @@ class Verification(Base):
     flow_started_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     review_note: Mapped[Optional[str]] = mapped_column(Text)
     reviewer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reviewers.id"))
+    # The reviewer's decision (approve / decline / resubmit) and reason as written.
+    review_decision: Mapped[Optional[str]] = mapped_column(String(20))
+    review_reason: Mapped[Optional[str]] = mapped_column(String(200))
+    # Who took the case from the review queue, and when (cleared by the review).
+    assigned_to: Mapped[Optional[int]] = mapped_column(ForeignKey("reviewers.id"))
+    assigned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     # Incremented on every state change; reviewers' updates are conditional on it.
     version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -15,7 +15,8 @@ WEB_DIR = Path(__file__).resolve().parent
 
 
 def format_when(value: Optional[dt.datetime]) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "—"
+    """A stored time (naive UTC) with its zone spelled out, so nobody reads it as local time."""
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "—"
 
 
 def format_duration(seconds: Optional[float]) -> str:

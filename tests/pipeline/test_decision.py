@@ -1,10 +1,10 @@
-"""SPEC section 6, line by line."""
+"""The decision rules, line by line."""
 
 from __future__ import annotations
 
 import pytest
 
-from openidv.pipeline.decision import decide, overall_after_review
+from openidv.pipeline.decision import InconsistentReview, decide, is_resubmission, manual_decision
 
 
 @pytest.mark.parametrize("doc", ["DOC_NOT_FOUND", "DOC_NOT_SUPPORTED", "DOC_EXPIRED", "COUNTRY_MISMATCH",
@@ -53,8 +53,38 @@ def test_partner_policies():
     assert decide("DOC_EXPIRED", "FACE_MATCH", face_required=True, review_policy="review_failed").status == "REVIEWING"
 
 
-def test_manual_results_replace_automatic_ones():
-    d = overall_after_review("DOC_VALIDATED", "FACE_UNCERTAIN", None, "FACE_MATCH", face_required=True)
-    assert d.status == "APPROVED" and d.final
-    d = overall_after_review("DOC_VALIDATED", "FACE_MATCH", "DOC_EXPIRED", None, face_required=True)
+def test_every_review_decision_is_final():
+    approve = manual_decision("approve", "DOC_VALIDATED", "FACE_MATCH", face_required=True)
+    assert (approve.status, approve.final) == ("APPROVED", True)
+    decline = manual_decision("decline", "DOC_EXPIRED", "FACE_MATCH", face_required=True)
+    assert (decline.status, decline.final) == ("DENIED", True)
+    retake = manual_decision("resubmit", "DOC_VALIDATED", "FACE_TOO_BLURRY", face_required=True)
+    assert (retake.status, retake.final) == ("DENIED", True)
+    assert is_resubmission("DENIED", "DOC_VALIDATED", "FACE_TOO_BLURRY", face_required=True)
+    assert not is_resubmission("DENIED", "DOC_EXPIRED", "FACE_MATCH", face_required=True)
+
+
+def test_approving_with_tags_stays_suspected():
+    d = manual_decision("approve", "DOC_VALIDATED", "FACE_MATCH", face_required=True, fraud_tags=("DUPLICATE_FACE",))
+    assert d.status == "SUSPECTED" and d.final
+
+
+@pytest.mark.parametrize("decision,document,face,required", [
+    ("approve", "DOC_VALIDATED", "FACE_TOO_BLURRY", True),   # approve with a failing code
+    ("decline", "DOC_VALIDATED", "FACE_TOO_BLURRY", True),   # a photo problem is a resubmission
+    ("decline", "DOC_VALIDATED", "FACE_MATCH", True),        # nothing failed, no fraud tag
+    ("resubmit", "DOC_EXPIRED", "FACE_MATCH", True),         # not about the photos
+    ("resubmit", "DOC_VALIDATED", "FACE_MATCH", True),       # nothing to retake
+    ("approve", "DOC_VALIDATED", "FACE_UNCERTAIN", True),    # "could not tell" is no finding
+    ("approve", "DOC_VALIDATED", "FACE_NOT_ANALYSED", True), # a selfie was there
+    ("approve", "DOC_VALIDATED", "FACE_MATCH", False),       # no selfie to match
+    ("maybe", "DOC_VALIDATED", "FACE_MATCH", True),
+])
+def test_inconsistent_reviews_are_refused(decision, document, face, required):
+    with pytest.raises(InconsistentReview):
+        manual_decision(decision, document, face, face_required=required)
+
+
+def test_a_duplicate_may_be_declined_with_passing_codes():
+    d = manual_decision("decline", "DOC_VALIDATED", "FACE_MATCH", face_required=True, fraud_tags=("DUPLICATE_FACE",))
     assert d.status == "DENIED"

@@ -48,8 +48,8 @@ def test_same_document_number_under_another_client_and_blocklist(sessions, setti
                               scan_ref="s2", auth_token_hash="h2", client_id="b")
         s.add(second)
         s.flush()
-        assert fraud.same_document_elsewhere(s, second, "AB123456")
-        assert not fraud.same_document_elsewhere(s, v, "ZZ999")
+        assert fraud.same_document_elsewhere(s, second, "AB123456") == [(v.scan_ref, "a")]
+        assert fraud.same_document_elsewhere(s, v, "ZZ999") == []
         assert not fraud.is_blocked(s, pid, "AB123456")
         s.add(BlockedDocument(partner_id=pid, document_number_key="AB123456"))
         s.flush()

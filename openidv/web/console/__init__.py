@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from openidv.web.console import auth, pages, review
+from openidv.web.console import auth, dashboard, pages, queue, review, search
 from openidv.web.console.auth import PREFIX, session_user
 from openidv.web.console.errors import ConsoleError, LoginRequired
 from openidv.web.security import PagePolicy
@@ -64,7 +64,7 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Add the console's routes, static files, error pages and security headers."""
-    for module in (auth, pages, review):
+    for module in (auth, dashboard, pages, queue, review, search):
         app.include_router(module.router)
     app.mount(PREFIX + "/static", StaticFiles(directory=str(WEB_DIR / "static" / "console")), name="console-static")
     app.add_exception_handler(ConsoleError, _console_error)

@@ -1,11 +1,11 @@
-"""The console's pages: the queue, search, the dashboard, one verification (images, portrait
-vs selfie, MRZ with check digits, printed vs MRZ vs partner data, automatic results,
-webhooks, audit log) and its images. Every page or image showing personal data writes an
-audit entry first; every query is scoped to the reviewer's partner (store/console.py)."""
+"""The verification page (images, portrait vs selfie, duplicates, MRZ with check digits,
+printed vs MRZ vs partner data, scores explained, the decision panel, webhooks, audit log)
+and its images. Every page or image showing personal data writes an audit entry first;
+every query is scoped to the reviewer's partner (store/console.py). The queue, search and
+dashboard have their own modules."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import logging
 from typing import Any, Optional
@@ -13,10 +13,14 @@ from typing import Any, Optional
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from openidv.core.vocab import DOCUMENT_CODES, DOCUMENT_TYPES, FACE_CODES, REVIEWABLE_STATUSES, STATUSES, Step
+from openidv.core.vocab import DOCUMENT_CODES, DOCUMENT_TYPES, FACE_CODES, REVIEWABLE_STATUSES, Step, TokenType
+from openidv.pipeline import decision as decisions
 from openidv.pipeline.document.portrait import find_document_face
 from openidv.pipeline.images import decode_image
+from openidv.pipeline.score_guide import ScoreReading, read_scores
 from openidv.services import review as reviews
+from openidv.services.review_reasons import reasons_for
+from openidv.services.review_templates import DECISION_LABELS, templates_for
 from openidv.store import console as queries
 from openidv.store.audit import audit, audit_trail
 from openidv.store.db import session_scope
@@ -24,7 +28,7 @@ from openidv.store.files import make_file_store
 from openidv.store.models import Reviewer, StoredFile, Verification
 from openidv.store.verifications import live_files
 from openidv.web.console.auth import PREFIX, ConsoleUser, current_user
-from openidv.web.console.charts import day_chart, median_chart, status_chart
+from openidv.web.console.duplicates import duplicates_of
 from openidv.web.console.errors import ConsoleError, not_found
 from openidv.web.templating import render
 
@@ -37,65 +41,6 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 def page(name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     return render(name, {"prefix": PREFIX, **context}, status_code)
-
-
-@router.get("/queue")
-def queue_page(user: ConsoleUser = Depends(current_user)) -> Response:
-    with session_scope() as session:
-        queue = queries.review_queue(session, user)
-        partners = queries.partner_names(session, user)
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-        rows = [
-            {"v": v, "partner": partners.get(v.partner_id, ""),
-             "waiting": (now - (v.finish_time or v.start_time or v.created_at)).total_seconds()}
-            for v in queue.items
-        ]
-        return page("console/queue.html", {"user": user, "page": queue, "rows": rows, "active": "queue"})
-
-
-def _parse_date(text: str) -> Optional[dt.date]:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-@router.get("/search")
-def search_page(request: Request, user: ConsoleUser = Depends(current_user)) -> Response:
-    q = request.query_params
-    status = q.get("status", "")
-    filters = queries.SearchFilters(
-        scan_ref=q.get("scanRef", "")[:36],
-        client_id=q.get("clientId", "")[:100],
-        name=q.get("name", "")[:200],
-        document_number=q.get("documentNumber", "")[:100],
-        status=status if status in STATUSES else "",
-        date_from=_parse_date(q.get("from", "")),
-        date_to=_parse_date(q.get("to", "")),
-    )
-    results: list[Verification] = []
-    with session_scope() as session:
-        partners = queries.partner_names(session, user)
-        if not filters.is_empty():
-            results = queries.search_verifications(session, user, filters)
-            # A search by name or number reveals who is in the database: audited.
-            audit(session, user.email, "search", None, {
-                "filters": {k: str(v) for k, v in vars(filters).items() if v}, "results": len(results)})
-        return page("console/search.html", {
-            "user": user, "filters": filters, "results": results, "partners": partners,
-            "statuses": STATUSES, "searched": not filters.is_empty(), "active": "search",
-        })
-
-
-@router.get("/dashboard")
-def dashboard_page(user: ConsoleUser = Depends(current_user)) -> Response:
-    with session_scope() as session:
-        board = queries.dashboard(session, user)
-    return page("console/dashboard.html", {
-        "user": user, "board": board, "status_chart": status_chart(board.per_status),
-        "day_chart": day_chart(board.per_day), "median_chart": median_chart(board.per_day),
-        "active": "dashboard",
-    })
 
 
 # ----------------------------------------------------------------------------- verification page
@@ -118,6 +63,43 @@ def _reviewer_email(session: Any, reviewer_id: Optional[int]) -> Optional[str]:
     return reviewer.email if reviewer else None
 
 
+# What the decision panel's script checks before submitting (the server checks it again).
+DECISION_RULES = {
+    "passing_document": sorted(decisions.PASSING_DOCUMENT_CODES),
+    "passing_face": sorted(decisions.PASSING_FACE_CODES),
+    "retake": sorted(decisions.RESUBMIT_DOCUMENT_CODES | decisions.RESUBMIT_FACE_CODES),
+    "undecided": sorted(decisions.UNDECIDED_DOCUMENT_CODES | decisions.UNDECIDED_FACE_CODES),
+}
+
+
+def score_rows(v: Verification) -> list[tuple[str, ScoreReading]]:
+    """Every score the automatic checks recorded, explained (check name, reading)."""
+    rows = []
+    for entry in v.decision_reasons or []:
+        scores = entry.get("scores") or {}
+        check = str(entry.get("check", ""))
+        if check.startswith("after review") or not isinstance(scores, dict):
+            continue
+        rows += [(check, reading) for reading in read_scores(check, scores)]
+    return rows
+
+
+def _decision_context(v: Verification) -> dict[str, Any]:
+    face_required = v.token_type == TokenType.IDENTIFICATION
+    tags = tuple(v.fraud_tags or ()) + tuple(v.mismatch_tags or ())
+    approve_outcome = "SUSPECTED (tags remain)" if tags else "APPROVED"
+    outcomes = {decisions.ReviewDecision.APPROVE: approve_outcome,
+                decisions.ReviewDecision.DECLINE: "DENIED",
+                decisions.ReviewDecision.RESUBMIT: "DENIED, new photos"}
+    return {
+        "face_required": face_required,
+        "decisions": [(d.value, DECISION_LABELS[d], outcomes[d]) for d in decisions.ReviewDecision],
+        "templates": {d.value: ts for d, ts in templates_for(face_required, tuple(v.fraud_tags or ())).items()},
+        "rules": DECISION_RULES, "approve_outcome": approve_outcome.split()[0],
+        "reason_max": reviews.REASON_MAX_CHARS,
+    }
+
+
 def _page_context(session: Any, user: ConsoleUser, v: Verification) -> dict[str, Any]:
     files = _ordered_files(live_files(session, v.id))
     mrz_format, mrz_cells = reviews.mark_check_digits(reviews.mrz_lines((v.document_data or {}).get("mrz_string")))
@@ -132,11 +114,16 @@ def _page_context(session: Any, user: ConsoleUser, v: Verification) -> dict[str,
         "audit": audit_trail(session, v.id),
         "partner": queries.partner_names(session, user).get(v.partner_id, ""),
         "reviewed_by": _reviewer_email(session, v.reviewer_id),
+        "why": reasons_for(v),
+        "score_rows": score_rows(v),
+        "duplicates": duplicates_of(session, user, v),
+        "assignee": _reviewer_email(session, v.assigned_to),
         "document_results": DOCUMENT_CODES, "face_results": FACE_CODES,
         "manual_fields": reviews.MANUAL_FIELDS, "document_types": DOCUMENT_TYPES,
         "reviewable": v.status in REVIEWABLE_STATUSES,
         "similarity_pct": None if v.face_similarity is None else round(v.face_similarity * 100, 1),
         "active": "",
+        **_decision_context(v),
     }
 
 

@@ -43,6 +43,8 @@ def _submit_review(user: ConsoleUser, scan_ref: str, form: FormData) -> Submitte
         return Submitted(invalid="The form is missing its version; reload the page.")
     try:
         review = reviews.validate_review(
+            _form_text(form, "decision", 20), _form_text(form, "template", 40),
+            _form_text(form, "reason", reviews.REASON_MAX_CHARS + 50),
             _form_text(form, "manual_document", 40), _form_text(form, "manual_face", 40),
             {key: _form_text(form, key, 300) for key in reviews.MANUAL_FIELDS},
             _form_text(form, "note"),
@@ -55,7 +57,7 @@ def _submit_review(user: ConsoleUser, scan_ref: str, form: FormData) -> Submitte
             outcome = reviews.apply_review(session, user, v, version, review)
     except reviews.ReviewConflict:
         return Submitted(conflict=True)
-    except reviews.ReviewNotAllowed as exc:
+    except (reviews.ReviewNotAllowed, reviews.ReviewInvalid) as exc:
         return Submitted(invalid=str(exc))
     return Submitted(outcome=outcome)
 
