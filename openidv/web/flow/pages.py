@@ -27,6 +27,7 @@ from openidv.pipeline.face import main_face_embedding
 from openidv.services import flow as flow_sessions
 from openidv.services.flow import FlowHandles, FlowState
 from openidv.services.intake import FRAME_MAX_BYTES, ImageSubmission, accept_images, decode_frames
+from openidv.services.capture_check import Feedback, check_back_side, check_capture
 from openidv.services.runtime import Runtime
 from openidv.services.uploads import decode_upload, validate_photos
 from openidv.web.flow.guards import AttemptLimiter, json_only, same_origin
@@ -298,10 +299,18 @@ async def check(request: Request, key: str) -> Response:
             raise BadValue("Bad value for field 'step'")
         if not isinstance(image, str):
             raise BadValue("Bad value for field 'image'")
+        document, country = _declared(state, body)
         upload = await run_in_threadpool(decode_upload, step, image, max_bytes=max_bytes,
                                          max_megapixels=settings.max_megapixels)
+        feedback = Feedback()
         if state.partner.photo_validation and step in (Step.FRONT, Step.FACE):
             await run_in_threadpool(validate_photos, runtime.engines, {step: upload})
+        if state.partner.photo_validation:
+            feedback = await run_in_threadpool(check_capture, runtime.engines, step, upload.pixels, front=None,
+                                               document_type=document, country=country)
+        if feedback.refused:
+            return _json({"ok": False, "identifier": feedback.identifier, "message": t(feedback.message_key)},
+                         ancestors=_ancestors(state))
         frames = _frames_of(body) if step in SELFIE_STEPS else ()
         if frames and _challenge_check_allowed(state.verification_id):
             problem = await run_in_threadpool(_challenge_problem, runtime.engines, upload.pixels, frames)
@@ -311,7 +320,34 @@ async def check(request: Request, key: str) -> Response:
     except ApiError as error:
         return _json({"ok": False, "identifier": error.identifier, "message": _error_text(t, error)},
                      ancestors=_ancestors(state))
-    return _json({"ok": True, "checked": True}, ancestors=_ancestors(state))
+    answer: dict[str, Any] = {"ok": True, "checked": True}
+    if feedback.warning:
+        answer["warning"] = t(feedback.message_key)
+    return _json(answer, ancestors=_ancestors(state))
+
+
+def _declared(state: FlowState, body: dict[str, Any]) -> tuple[str, Optional[str]]:
+    """The document type and country a check or submission is for (the token's when fixed)."""
+    fixed_document, fixed_country = _choices(state)
+    document = fixed_document or body.get("documentType")
+    country = fixed_country or body.get("country")
+    if not isinstance(document, str) or document not in state.token.documents:
+        raise BadValue("Bad value for field 'documentType'")
+    if not isinstance(country, str) or pycountry.countries.get(alpha_2=country.upper()) is None:
+        raise BadValue("Bad value for field 'country'")
+    return document, country.upper()
+
+
+def _wrong_side(engines: Any, submission: ImageSubmission, max_bytes: int, max_megapixels: float) -> Optional[str]:
+    """The message key when the BACK handed in is clearly not the back (a selfie, no
+    document, the front's picture again); the instant check already said so at capture."""
+    if Step.BACK not in submission.images or Step.FRONT not in submission.images:
+        return None
+    front, back = (decode_upload(step, submission.images[step], max_bytes=max_bytes, max_megapixels=max_megapixels)
+                   for step in (Step.FRONT, Step.BACK))
+    feedback = check_back_side(engines, back.pixels, front=front.pixels, document_type=submission.document_type,
+                               country=submission.country)
+    return feedback.message_key if feedback.refused else None
 
 
 def _frames_of(body: dict[str, Any]) -> tuple[str, ...]:
@@ -371,6 +407,13 @@ async def submit(request: Request, key: str) -> Response:
         body = await read_json_object(request, runtime.settings.max_request_bytes,
                                       runtime.settings.body_timeout_seconds)
         submission = _submission(state, body, platform_of(request.headers.get("user-agent", "")))
+        if state.partner.photo_validation:
+            max_bytes = state.partner.max_image_bytes or runtime.settings.max_image_bytes
+            wrong = await run_in_threadpool(_wrong_side, runtime.engines, submission, max_bytes,
+                                            runtime.settings.max_megapixels)
+            if wrong is not None:
+                return _json({"ok": False, "identifier": "WRONG_SIDE", "step": Step.BACK, "message": t(wrong)},
+                             ancestors=_ancestors(state))
         await run_in_threadpool(accept_images, flow_sessions.usable_flow(state), submission, state.partner,
                                 engines=runtime.engines, queue=runtime.queue, settings=runtime.settings)
     except ApiError as error:
@@ -382,14 +425,8 @@ async def submit(request: Request, key: str) -> Response:
 
 
 def _submission(state: FlowState, body: dict[str, Any], platform: str) -> ImageSubmission:
-    fixed_document, fixed_country = _choices(state)
-    document = fixed_document or body.get("documentType")
-    country = fixed_country or body.get("country")
+    document, country = _declared(state, body)
     images = body.get("images")
-    if not isinstance(document, str) or document not in state.token.documents:
-        raise BadValue("Bad value for field 'documentType'")
-    if not isinstance(country, str) or pycountry.countries.get(alpha_2=country.upper()) is None:
-        raise BadValue("Bad value for field 'country'")
     if not isinstance(images, dict) or len(images) > len(IMAGE_STEPS) + 20 or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in images.items()
     ):

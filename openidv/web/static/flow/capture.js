@@ -184,14 +184,15 @@
     delete frames[step];
     showPreview(section, dataUrl, false);
     setNotice(section, (firstNote ? firstNote + " " : "") + S.checking);
-    var body = { step: step, image: base64Of(dataUrl) };
+    var body = { step: step, image: base64Of(dataUrl), country: config.country, documentType: config.documentType };
     if (challengeFrames) { body.frames = challengeFrames; }
     postJson(config.checkUrl, body).then(function (answer) {
       if (answer.status === 410) { window.location.reload(); return; } // expired or used: the page says so
       if (answer.data.ok) {
         photos[step] = dataUrl;
         if (challengeFrames) { frames[step] = challengeFrames; }
-        setNotice(section, S.ok, "ok");
+        // A warning (e.g. "this looks like the front") can be overruled: some backs look so.
+        if (answer.data.warning) { setNotice(section, answer.data.warning, "warning"); } else { setNotice(section, S.ok, "ok"); }
         el(section, ".next").hidden = false;
         el(section, ".next").focus();
       } else {
