@@ -11,6 +11,7 @@ from typing import Optional
 import numpy as np
 
 from openidv.core.vocab import Step
+from openidv.pipeline.capture_quality import check_document_photo, check_face_photo
 from openidv.pipeline.document.sides import SideCheck, check_back
 from openidv.pipeline.engines import Engines
 
@@ -53,7 +54,17 @@ def check_back_side(engines: Engines, back: np.ndarray, *, front: Optional[np.nd
 
 def check_capture(engines: Engines, step: str, pixels: np.ndarray, *, front: Optional[np.ndarray],
                   document_type: str, country: Optional[str]) -> Feedback:
-    """The instant check's feedback on one photo of ``step``: the side of a BACK photo."""
+    """The instant check's feedback on one photo of ``step`` (FRONT, BACK or FACE; other
+    steps get none): quality first (a blurry back cannot show its MRZ), then the side."""
+    if step == Step.FACE:
+        quality = check_face_photo(engines, pixels)
+    elif step in (Step.FRONT, Step.BACK):
+        quality = check_document_photo(engines, pixels)
+    else:
+        return Feedback()
+    if quality.problem is not None:
+        return Feedback(refused=True, identifier="PHOTO_QUALITY", message_key=f"quality_{'face' if step == Step.FACE else 'doc'}_{quality.problem}",
+                        scores=quality.scores)
     if step == Step.BACK:
         return check_back_side(engines, pixels, front=front, document_type=document_type, country=country)
-    return Feedback()
+    return Feedback(scores=quality.scores)

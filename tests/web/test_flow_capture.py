@@ -72,3 +72,30 @@ def test_back_side_messages_follow_the_language(service, partner, real_images):
     with browser_client(service) as c:
         answer = check(c, created["authToken"], "BACK", real_images["face"])
     assert answer["identifier"] == "WRONG_SIDE" and "Rückseite" in answer["message"]
+
+
+# ----------------------------------------------------------------------------- capture quality
+
+
+def test_instant_check_asks_for_a_sharper_closer_whole_photo(service, partner, real_images):
+    created = new_token(service, partner, documents=["PASSPORT"], country="CZ")
+    key = created["authToken"]
+    passport = cv2.imdecode(np.frombuffer(real_images["passport"], np.uint8), cv2.IMREAD_COLOR)
+    ok, cut = cv2.imencode(".jpg", passport[:, : int(passport.shape[1] * 0.7)])
+    face = cv2.imdecode(np.frombuffer(real_images["face"], np.uint8), cv2.IMREAD_COLOR)
+    canvas = np.full((1600, 1200, 3), 110, np.uint8)
+    small = cv2.resize(face, (face.shape[1] // 12, face.shape[0] // 12))
+    canvas[700:700 + small.shape[0], 500:500 + small.shape[1]] = small
+    ok, far = cv2.imencode(".jpg", canvas)
+    with browser_client(service) as c:
+        blurry_doc = check(c, key, "FRONT", blurred(real_images["passport"], 2.0))
+        cut_doc = check(c, key, "FRONT", cut.tobytes())
+        blurry_face = check(c, key, "FACE", blurred(real_images["face"], 14.0))
+        far_face = check(c, key, "FACE", far.tobytes())
+        good = check(c, key, "FRONT", real_images["passport"])
+    assert blurry_doc["ok"] is False and blurry_doc["identifier"] == "PHOTO_QUALITY", blurry_doc
+    assert "blurry" in blurry_doc["message"]
+    assert cut_doc["ok"] is False and "cut off" in cut_doc["message"], cut_doc
+    assert blurry_face["ok"] is False and "blurry" in blurry_face["message"], blurry_face
+    assert far_face["ok"] is False and "too far" in far_face["message"], far_face
+    assert good == {"ok": True, "checked": True}
