@@ -168,9 +168,11 @@ def partner_list() -> None:
 @click.option("--success-url", help="Default successUrl of new tokens")
 @click.option("--error-url", help="Default errorUrl of new tokens")
 @click.option("--unverified-url", help="Default unverifiedUrl of new tokens")
+@click.option("--selfie-camera-only", type=click.Choice(["on", "off"]),
+              help="Hosted flow: selfie from the camera with the move-closer challenge only (off: upload allowed)")
 def partner_policy(api_key: str, review, minimum_age, photo_validation, max_image_mb, callback_url, rate_limit,  # noqa: ANN001
                    retention_images_days, retention_data_days, frame_ancestors, success_url, error_url,
-                   unverified_url) -> None:
+                   unverified_url, selfie_camera_only) -> None:
     """Show or change a partner's policy (by API key)."""
 
     from openidv.store.db import migrate as run_migrations
@@ -206,12 +208,15 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
                 raise click.BadParameter("space-separated CSP sources only, e.g. 'https://shop.example "
                                          "https://*.shop.example'", param_hint="--frame-ancestors")
             p.frame_ancestors = frame_ancestors.strip() or None
+        if selfie_camera_only:
+            p.selfie_camera_only = selfie_camera_only == "on"
         _print_json({"name": p.name, "review": p.review_policy, "minimumAge": p.minimum_age,
                      "photoValidation": p.photo_validation, "maxImageBytes": p.max_image_bytes,
                      "callbackUrl": p.callback_url, "rateLimitPerHour": p.rate_limit_per_hour,
                      "retentionImagesDays": p.retention_images_days,
                      "retentionDataDays": p.retention_data_days, "frameAncestors": p.frame_ancestors,
-                     "successUrl": p.success_url, "errorUrl": p.error_url, "unverifiedUrl": p.unverified_url})
+                     "successUrl": p.success_url, "errorUrl": p.error_url, "unverifiedUrl": p.unverified_url,
+                     "selfieCameraOnly": p.selfie_camera_only is not False})
 
 
 @partner.command("blocklist")

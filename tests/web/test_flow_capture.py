@@ -6,6 +6,7 @@ branding), saved progress and the desktop → phone hand-off. Black-box against 
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import cv2
@@ -99,3 +100,32 @@ def test_instant_check_asks_for_a_sharper_closer_whole_photo(service, partner, r
     assert blurry_face["ok"] is False and "blurry" in blurry_face["message"], blurry_face
     assert far_face["ok"] is False and "too far" in far_face["message"], far_face
     assert good == {"ok": True, "checked": True}
+
+
+# ----------------------------------------------------------------------------- selfie camera-only
+
+
+def test_selfie_upload_is_a_partner_setting_and_skips_the_challenge(service, partner, real_images):
+    shown = json.loads(service.cli("partner", "policy", partner.api_key).stdout)
+    assert shown["selfieCameraOnly"] is True  # the default
+    created = new_token(service, partner, documents=["PASSPORT"], country="CZ")
+    images = {"FRONT": b64(real_images["passport"]), "FACE": b64(real_images["face"])}
+    with browser_client(service) as c:
+        page = c.get(f"/flow/{created['authToken']}/capture").text
+        refused = c.post(f"/flow/{created['authToken']}/submit", json={"images": images}).json()
+    assert 'id="file-FACE"' not in page
+    assert refused["identifier"] == "MISSING_VALUE" and refused["step"] == "FACE"
+
+    changed = json.loads(service.cli("partner", "policy", partner.api_key, "--selfie-camera-only", "off").stdout)
+    assert changed["selfieCameraOnly"] is False
+    with browser_client(service) as c:
+        page = c.get(f"/flow/{created['authToken']}/capture").text
+        accepted = c.post(f"/flow/{created['authToken']}/submit", json={"images": images}).json()
+    assert 'id="file-FACE"' in page and "Upload a selfie instead" in page
+    assert accepted["ok"] is True, accepted
+    service.wait_for_status(partner, created["scanRef"])
+    with service.client(partner) as api:
+        explained = api.post("/api/v2/full-status", json={"scanRef": created["scanRef"],
+                                                          "includeReasons": True}).json()
+    reasons = {r["check"]: r for r in explained["openidv"]["decision_reasons"]}
+    assert reasons["active_liveness"]["outcome"] == "NOT_PERFORMED", reasons

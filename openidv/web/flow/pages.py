@@ -156,8 +156,9 @@ def flow_steps(state: FlowState, document: str, country: str) -> list[dict[str, 
         "facing": "user" if name in SELFIE_STEPS else "environment",
         "guide": "face" if name in SELFIE_STEPS else "document",
         "additional": name in extra,
-        # The selfie is taken with the camera only, during the challenge (no upload).
+        # The selfie is taken during the challenge; an upload only where the partner allows it.
         "challenge": name in SELFIE_STEPS,
+        "upload": name not in SELFIE_STEPS or not state.partner.selfie_camera_only,
     } for name in names + extra]
 
 
@@ -432,8 +433,9 @@ def _submission(state: FlowState, body: dict[str, Any], platform: str) -> ImageS
     ):
         raise BadValue("Bad value for field 'images'")
     frames = _frames_of(body)
-    if Step.FACE in images and not frames:
-        # The selfie is only accepted with its challenge: no silent fallback to a still photo.
+    if Step.FACE in images and not frames and state.partner.selfie_camera_only:
+        # The selfie is only accepted with its challenge: no silent fallback to a still photo
+        # (unless the partner allows uploaded selfies: the challenge is then not performed).
         raise MissingValue("The selfie's movement check is missing", step=Step.FACE)
     return ImageSubmission(country=country.upper(), document_type=document, images=images, platform=platform,
                            challenge_frames=frames)

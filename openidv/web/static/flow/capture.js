@@ -65,7 +65,7 @@
 
   function offerUpload(section, text) {
     setNotice(section, text, "warning");
-    if (section.dataset.challenge) {
+    if (section.dataset.challenge && !section.dataset.upload) {
       // No still photo can stand in for the challenge: say so and let the person retry.
       el(section, ".retake").hidden = false;
       return;
@@ -77,7 +77,8 @@
 
   function startCamera(section) {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      offerUpload(section, section.dataset.challenge ? S.challenge_camera_missing : S.camera_missing);
+      offerUpload(section, section.dataset.challenge && !section.dataset.upload ? S.challenge_camera_missing
+                                                                                 : S.camera_missing);
       return;
     }
     setNotice(section, S.camera_starting);
@@ -101,7 +102,8 @@
       if (playing && playing.catch) { playing.catch(function () {}); }
     }).catch(function (error) {
       var name = error && error.name;
-      var challenge = Boolean(section.dataset.challenge);
+      // Where the partner allows an uploaded selfie, the camera messages offer the upload.
+      var challenge = Boolean(section.dataset.challenge) && !section.dataset.upload;
       var text = challenge ? S.challenge_camera_needed : S.camera_failed;
       if (name === "NotAllowedError" || name === "SecurityError") {
         text = challenge ? S.challenge_camera_needed : S.camera_denied;
