@@ -21,7 +21,9 @@ from openidv.services.partners import PartnerContext, partner_context
 from openidv.services.queue import JobQueue
 from openidv.services.verifications import expire_if_due
 from openidv.store.crypto import derive_key
+from openidv.store import drafts
 from openidv.store.db import session_scope
+from openidv.store.files import make_file_store
 from openidv.store.leases import update_if
 from openidv.store.models import Partner, Verification, utcnow
 from openidv.store.verifications import verification_by_token
@@ -62,6 +64,9 @@ class FlowState:
     # session_expired, or submitted (handed in through this flow: show the outcome).
     problem: Optional[str]
     snapshot: TokenSnapshot
+    scan_ref: str = ""
+    session_ends_at: Optional[dt.datetime] = None
+    now: Optional[dt.datetime] = None
 
 
 def session_ends_at(verification: Verification) -> Optional[dt.datetime]:
@@ -119,6 +124,9 @@ def load_flow(key: str, handles: FlowHandles, queue: JobQueue, *, start_session:
             status=verification.status,
             problem=flow_problem(verification, now),
             snapshot=snapshot(verification),
+            scan_ref=verification.scan_ref,
+            session_ends_at=session_ends_at(verification),
+            now=now,
         )
     if hook:
         queue.submit_webhook(hook)
@@ -144,3 +152,31 @@ def flow_by_digits(digits: str) -> Optional[int]:
             .order_by(Verification.id.desc())
             .limit(1)
         )
+
+
+# ------------------------------------------------------------------ saved progress
+
+
+def save_flow_photos(verification_id: int, document_type: str, images: dict[str, tuple[bytes, str]],
+                     settings: Settings, replace_prefix: Optional[str] = None) -> None:
+    """Keep photos that passed the instant check (a reload or Back loses nothing)."""
+    with session_scope() as session:
+        drafts.save_drafts(session, make_file_store(settings), verification_id, document_type, images,
+                           replace_prefix)
+
+
+def saved_flow_steps(verification_id: int, document_type: str) -> list[str]:
+    with session_scope() as session:
+        return drafts.saved_steps(session, verification_id, document_type)
+
+
+def saved_flow_photos(verification_id: int, settings: Settings,
+                      document_type: Optional[str] = None) -> dict[str, tuple[bytes, str]]:
+    with session_scope() as session:
+        return drafts.load_drafts(session, make_file_store(settings), verification_id, document_type)
+
+
+def forget_flow_photos(verification_id: int, settings: Settings) -> int:
+    """Erase a flow's saved photos (handed in, expired, or the person started over)."""
+    with session_scope() as session:
+        return drafts.erase_drafts(session, make_file_store(settings), verification_id)

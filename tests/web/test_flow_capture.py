@@ -129,3 +129,105 @@ def test_selfie_upload_is_a_partner_setting_and_skips_the_challenge(service, par
                                                           "includeReasons": True}).json()
     reasons = {r["check"]: r for r in explained["openidv"]["decision_reasons"]}
     assert reasons["active_liveness"]["outcome"] == "NOT_PERFORMED", reasons
+
+
+# ----------------------------------------------------------------------------- saved progress
+
+
+def draft_rows(service, scan_ref: str) -> list[str]:
+    return [row[0] for row in run_sql(service, "SELECT d.step FROM flow_drafts d JOIN verifications v "
+                                               "ON v.id = d.verification_id WHERE v.scan_ref = :ref", ref=scan_ref)]
+
+
+def real_approach(test_data_dir) -> tuple[bytes, list[str]]:  # noqa: ANN001
+    """A real live capture's selfie and "move closer" frames (far twice, then near), as the
+    page sends them: 480×640 JPEGs."""
+    live = test_data_dir / "extra" / "spoof" / "biometrics-server" / "real" / "test1"
+    if not live.exists():
+        pytest.skip("extra/spoof/biometrics-server not in the test data")
+
+    def frame(name: str) -> bytes:
+        out = io.BytesIO()
+        Image.open(live / name).convert("RGB").resize((480, 640)).save(out, "JPEG", quality=80)
+        return out.getvalue()
+
+    far, near = frame("image.jpeg"), frame("zoomedImage.jpeg")
+    return far, [b64(f) for f in (far, far, near, near, near, near)]
+
+
+def test_checked_photos_are_kept_until_submission(service, partner, real_images, test_data_dir):
+    created = new_token(service, partner, documents=["PASSPORT"], country="CZ")
+    key, scan_ref = created["authToken"], created["scanRef"]
+    selfie, frames = real_approach(test_data_dir)
+    with browser_client(service) as c:
+        assert check(c, key, "FRONT", real_images["passport"])["ok"]
+        assert check(c, key, "FACE", selfie, frames=frames)["ok"]
+        assert sorted(draft_rows(service, scan_ref)) == sorted(["FRONT", "FACE"] + [
+            f"FACE_CHALLENGE_{i + 1}" for i in range(len(frames))])
+        # After a reload the page knows them, and serves them to the preview.
+        page = c.get(f"/flow/{key}/capture").text
+        assert f'"FRONT": "/flow/{key}/photo/FRONT"' in page
+        photo = c.get(f"/flow/{key}/photo/FRONT")
+        assert photo.status_code == 200 and photo.content == real_images["passport"]
+        assert photo.headers["cache-control"] == "no-store"
+        # Handing in needs no images in the request: the saved ones are used, then erased.
+        r = c.post(f"/flow/{key}/submit", json={})
+        assert r.json()["ok"] is True, r.text
+        assert draft_rows(service, scan_ref) == []
+        assert c.get(f"/flow/{key}/photo/FRONT").status_code == 404
+    hook_files = service.wait_for_status(partner, scan_ref)
+    assert hook_files["status"] != "ACTIVE"
+
+
+def test_saved_photos_are_erased_when_the_session_expires(service, partner, real_images):
+    created = new_token(service, partner, sessionLength=60, documents=["PASSPORT"], country="CZ",
+                        errorUrl="https://partner.example/error")
+    key, scan_ref = created["authToken"], created["scanRef"]
+    with browser_client(service) as c:
+        c.get(f"/flow/{key}")
+        assert check(c, key, "FRONT", real_images["passport"])["ok"]
+        assert draft_rows(service, scan_ref) == ["FRONT"]
+        run_sql(service, "UPDATE verifications SET flow_started_at = flow_started_at - INTERVAL '61 seconds' "
+                         "WHERE scan_ref = :ref" if service.mode == "scaleout" else
+                "UPDATE verifications SET flow_started_at = datetime(flow_started_at, '-61 seconds') "
+                "WHERE scan_ref = :ref", ref=scan_ref)
+        page = c.get(f"/flow/{key}/capture")
+    assert page.status_code == 410 and "Your session has expired" in page.text
+    assert 'href="https://partner.example/error"' in page.text and scan_ref in page.text
+    assert draft_rows(service, scan_ref) == []
+    keys = run_sql(service, "SELECT count(*) FROM flow_drafts")
+    assert keys[0][0] >= 0
+
+
+def test_the_sweep_erases_photos_of_flows_nobody_came_back_to():
+    import datetime as dt
+
+    from openidv.config import get_settings
+    from openidv.store.db import migrate, session_scope
+    from openidv.store.drafts import erase_stale_drafts, save_drafts
+    from openidv.store.files import make_file_store
+    from openidv.store.models import FlowDraft, Partner, Verification
+    from openidv.store.partners import create_partner
+    from openidv.store.verifications import create_verification
+
+    migrate()
+    files = make_file_store(get_settings())
+    with session_scope() as session:
+        created = create_partner(session, "sweep-drafts", get_settings().data_keys())
+        partner = session.query(Partner).filter_by(api_key=created.apiKey).one()
+        ids = []
+        for started_ago in (30, 700):  # a live session, and one past its 600 s
+            v = create_verification(session, partner, {"clientId": "c", "tokenType": "DOCUMENT", "expiryTime": 3600,
+                                                       "sessionLength": 600}, False).verification
+            v.flow_started_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(seconds=started_ago)
+            save_drafts(session, files, v.id, "PASSPORT", {"FRONT": (b"\xff\xd8jpeg", "image/jpeg")})
+            ids.append(v.id)
+    with session_scope() as session:
+        keys = {row.verification_id: row.storage_key for row in session.query(FlowDraft).filter(
+            FlowDraft.verification_id.in_(ids))}
+        assert erase_stale_drafts(session, files, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)) >= 1
+    with session_scope() as session:
+        left = {row.verification_id for row in session.query(FlowDraft).filter(FlowDraft.verification_id.in_(ids))}
+        assert left == {ids[0]}
+        assert files.get(session, keys[ids[0]]) == b"\xff\xd8jpeg"
+        assert files.get(session, keys[ids[1]]) is None  # the encrypted file is gone too

@@ -9,6 +9,7 @@ partner's successUrl / unverifiedUrl / errorUrl once the automatic decision is s
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any, Optional
 from urllib.parse import quote
@@ -22,14 +23,17 @@ from openidv.core.errors import ApiError, BadValue, MissingValue, RequestTooLarg
 from openidv.core.steps import capture_steps
 from openidv.core.vocab import IMAGE_STEPS, Platform, Status, Step, TokenType
 from openidv.http.body import read_form, read_json_object
-from openidv.pipeline.active_liveness import MAX_FRAMES, ActiveOutcome, Challenge, check_challenge
+from openidv.pipeline.active_liveness import (
+    FRAME_STEP_PREFIX, MAX_FRAMES, ActiveOutcome, Challenge, check_challenge, frame_steps_in_order,
+)
 from openidv.pipeline.face import main_face_embedding
 from openidv.services import flow as flow_sessions
 from openidv.services.flow import FlowHandles, FlowState
 from openidv.services.intake import FRAME_MAX_BYTES, ImageSubmission, accept_images, decode_frames
 from openidv.services.capture_check import Feedback, check_back_side, check_capture
 from openidv.services.runtime import Runtime
-from openidv.services.uploads import decode_upload, validate_photos
+from openidv.pipeline.images import decode_image
+from openidv.services.uploads import PREVIEW_MAX_SIDE, decode_upload, validate_photos
 from openidv.web.flow.guards import AttemptLimiter, json_only, same_origin
 from openidv.web.flow.i18n import LOCALES, Translator, country_options, language_names, pick_language
 from openidv.web.security import PagePolicy, frame_ancestors, secure
@@ -113,6 +117,12 @@ def _lang_path(path: str, lang: Optional[str]) -> str:
 def _load(request: Request, key: str, *, start_session: bool = False):  # noqa: ANN202
     return run_in_threadpool(flow_sessions.load_flow, key, _handles(request), _runtime(request).queue,
                              start_session=start_session)
+
+
+def _seconds_left(state: FlowState) -> Optional[int]:
+    if state.session_ends_at is None or state.now is None:
+        return None
+    return max(0, int((state.session_ends_at - state.now).total_seconds()))
 
 
 def outcome_of(status: str) -> Optional[str]:
@@ -226,7 +236,10 @@ async def _state_or_page(request: Request, key: str, *, start_session: bool
         return state, t, _redirect(_flow_url(key, "/wait", lang=requested))
     if state.problem is not None:
         status = 410 if state.problem in ("used", "expired", "session_expired") else 403
-        return state, t, _message(t, state.problem, status, _ancestors(state))
+        if state.problem in ("expired", "session_expired"):  # nothing can be handed in any more
+            await run_in_threadpool(flow_sessions.forget_flow_photos, state.verification_id,
+                                    _runtime(request).settings)
+        return state, t, _message(t, state.problem, status, _ancestors(state), **_way_back(state, "error"))
     return state, t, None
 
 
@@ -259,8 +272,13 @@ async def capture(request: Request, key: str) -> Response:
     if document not in state.token.documents or len(country) != 2 or pycountry.countries.get(alpha_2=country) is None:
         return _redirect(_flow_url(key, lang=lang), _ancestors(state))
     settings = _runtime(request).settings
+    saved = await run_in_threadpool(flow_sessions.saved_flow_steps, state.verification_id, document)
     config = {
         "checkUrl": _flow_url(key, "/check", lang=lang),
+        "startUrl": _flow_url(key, lang=lang),
+        "saved": {step: _flow_url(key, f"/photo/{step}") for step in saved if not step.startswith(FRAME_STEP_PREFIX)},
+        "savedFrames": any(step.startswith(FRAME_STEP_PREFIX) for step in saved),
+        "sessionSeconds": _seconds_left(state),
         "submitUrl": _flow_url(key, "/submit", lang=lang),
         "country": country,
         "documentType": document,
@@ -286,11 +304,12 @@ async def check(request: Request, key: str) -> Response:
     settings = runtime.settings
     max_bytes = state.partner.max_image_bytes or settings.max_image_bytes
     done = _checks_done.get(state.verification_id, 0)
-    if done >= CHECKS_PER_VERIFICATION:
-        return _json({"ok": True, "checked": False}, ancestors=_ancestors(state))  # submit still validates
+    # Past the cap the photo is only decoded and saved (submit still validates everything).
+    checking = done < CHECKS_PER_VERIFICATION and state.partner.photo_validation
     if len(_checks_done) > 100_000:  # bound memory; the cap is a courtesy limit, not security
         _checks_done.clear()
     _checks_done[state.verification_id] = done + 1
+    feedback = Feedback()
     try:
         # 4/3 base64 overhead plus the JSON around it.
         body = await read_json_object(request, (max_bytes + MAX_FRAMES * FRAME_MAX_BYTES) * 4 // 3 + 8192,
@@ -303,28 +322,57 @@ async def check(request: Request, key: str) -> Response:
         document, country = _declared(state, body)
         upload = await run_in_threadpool(decode_upload, step, image, max_bytes=max_bytes,
                                          max_megapixels=settings.max_megapixels)
-        feedback = Feedback()
-        if state.partner.photo_validation and step in (Step.FRONT, Step.FACE):
-            await run_in_threadpool(validate_photos, runtime.engines, {step: upload})
-        if state.partner.photo_validation:
-            feedback = await run_in_threadpool(check_capture, runtime.engines, step, upload.pixels, front=None,
-                                               document_type=document, country=country)
-        if feedback.refused:
-            return _json({"ok": False, "identifier": feedback.identifier, "message": t(feedback.message_key)},
-                         ancestors=_ancestors(state))
         frames = _frames_of(body) if step in SELFIE_STEPS else ()
+        decoded_frames = await run_in_threadpool(decode_frames, frames)
+        if checking:
+            feedback = await run_in_threadpool(_instant_check, runtime, state, step, upload, document, country)
+            if feedback.refused:
+                return _json({"ok": False, "identifier": feedback.identifier, "message": t(feedback.message_key)},
+                             ancestors=_ancestors(state))
         if frames and _challenge_check_allowed(state.verification_id):
-            problem = await run_in_threadpool(_challenge_problem, runtime.engines, upload.pixels, frames)
+            problem = await run_in_threadpool(_challenge_problem, runtime.engines, upload.pixels,
+                                              [u.pixels for u in decoded_frames.values()])
             if problem is not None:
                 return _json({"ok": False, "identifier": "CHALLENGE", "message": t(problem)},
                              ancestors=_ancestors(state))
+        saved = {step: (upload.data, upload.content_type)}
+        saved.update({name: (u.data, u.content_type) for name, u in decoded_frames.items()})
+        await run_in_threadpool(flow_sessions.save_flow_photos, state.verification_id, document, saved, settings,
+                                FRAME_STEP_PREFIX if step in SELFIE_STEPS else None)
     except ApiError as error:
         return _json({"ok": False, "identifier": error.identifier, "message": _error_text(t, error)},
                      ancestors=_ancestors(state))
-    answer: dict[str, Any] = {"ok": True, "checked": True}
+    answer: dict[str, Any] = {"ok": True, "checked": checking, "saved": _flow_url(key, f"/photo/{step}")}
     if feedback.warning:
         answer["warning"] = t(feedback.message_key)
     return _json(answer, ancestors=_ancestors(state))
+
+
+def _instant_check(runtime: Runtime, state: FlowState, step: str, upload: Any, document: str,
+                   country: Optional[str]) -> Feedback:
+    """Photo validation (a document on FRONT, a face on FACE; raises), then the capture
+    feedback; a BACK is compared with the saved FRONT."""
+    if step in (Step.FRONT, Step.FACE):
+        validate_photos(runtime.engines, {step: upload})
+    front = None
+    if step == Step.BACK:
+        saved = flow_sessions.saved_flow_photos(state.verification_id, runtime.settings, document).get(Step.FRONT)
+        if saved is not None:
+            front = decode_image(saved[0], runtime.settings.max_megapixels, max_side=PREVIEW_MAX_SIDE)
+    return check_capture(runtime.engines, step, upload.pixels, front=front, document_type=document, country=country)
+
+
+@router.get("/flow/{key}/photo/{step}")
+async def saved_photo(request: Request, key: str, step: str) -> Response:
+    """A saved photo of this flow, for its own preview and review (the token is the key)."""
+    state = await _load(request, key) if KEY_RE.match(key) and re.fullmatch(r"[A-Z0-9_]{1,40}", step) else None
+    if state is None or state.problem is not None:
+        return secure(Response(status_code=404), _policy())
+    photos = await run_in_threadpool(flow_sessions.saved_flow_photos, state.verification_id, _runtime(request).settings)
+    if step not in photos:
+        return secure(Response(status_code=404), _policy(_ancestors(state)))
+    data, content_type = photos[step]
+    return secure(Response(data, media_type=content_type), _policy(_ancestors(state)))
 
 
 def _declared(state: FlowState, body: dict[str, Any]) -> tuple[str, Optional[str]]:
@@ -372,14 +420,13 @@ def _challenge_check_allowed(verification_id: int) -> bool:
     return True
 
 
-def _challenge_problem(engines: Any, selfie: Any, frames: tuple[str, ...]) -> Optional[str]:
+def _challenge_problem(engines: Any, selfie: Any, decoded: list[Any]) -> Optional[str]:
     """The message key telling the person to try the challenge again, or None when it passed.
 
     Failed and inconclusive get the same words (an attacker learns nothing from the
     difference); only "you did not come closer" is said as such, since that is the
     common honest mistake.
     """
-    decoded = [u.pixels for u in decode_frames(frames).values()]
     result = check_challenge(engines, Challenge.MOVE_CLOSER, decoded, main_face_embedding(engines, selfie))
     if result.outcome == ActiveOutcome.PASSED:
         return None
@@ -407,7 +454,10 @@ async def submit(request: Request, key: str) -> Response:
     try:
         body = await read_json_object(request, runtime.settings.max_request_bytes,
                                       runtime.settings.body_timeout_seconds)
-        submission = _submission(state, body, platform_of(request.headers.get("user-agent", "")))
+        document, _ = _declared(state, body)
+        saved = await run_in_threadpool(flow_sessions.saved_flow_photos, state.verification_id, runtime.settings,
+                                        document)
+        submission = _submission(state, body, platform_of(request.headers.get("user-agent", "")), saved)
         if state.partner.photo_validation:
             max_bytes = state.partner.max_image_bytes or runtime.settings.max_image_bytes
             wrong = await run_in_threadpool(_wrong_side, runtime.engines, submission, max_bytes,
@@ -422,17 +472,26 @@ async def submit(request: Request, key: str) -> Response:
                       "message": _error_text(t, error)}, ancestors=_ancestors(state))
     _checks_done.pop(state.verification_id, None)
     _challenge_checks_done.pop(state.verification_id, None)
+    await run_in_threadpool(flow_sessions.forget_flow_photos, state.verification_id, runtime.settings)
     return _json({"ok": True, "next": _flow_url(key, "/wait", lang=lang)}, ancestors=_ancestors(state))
 
 
-def _submission(state: FlowState, body: dict[str, Any], platform: str) -> ImageSubmission:
+def _submission(state: FlowState, body: dict[str, Any], platform: str,
+                saved: dict[str, tuple[bytes, str]]) -> ImageSubmission:
+    """The images to hand in: the saved photos of this flow, and those sent with the request
+    (which take their place)."""
     document, country = _declared(state, body)
-    images = body.get("images")
+    images = body.get("images", {})
     if not isinstance(images, dict) or len(images) > len(IMAGE_STEPS) + 20 or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in images.items()
     ):
         raise BadValue("Bad value for field 'images'")
+    saved_frames = frame_steps_in_order(list(saved))
+    images = {step: base64.b64encode(data).decode() for step, (data, _) in saved.items()
+              if step not in saved_frames} | images
     frames = _frames_of(body)
+    if not frames and Step.FACE not in body.get("images", {}):  # the saved selfie's own frames
+        frames = tuple(base64.b64encode(saved[step][0]).decode() for step in saved_frames)
     if Step.FACE in images and not frames and state.partner.selfie_camera_only:
         # The selfie is only accepted with its challenge: no silent fallback to a still photo
         # (unless the partner allows uploaded selfies: the challenge is then not performed).
@@ -481,5 +540,18 @@ async def finish(request: Request, key: str) -> Response:
     url = outcome_url(state, outcome)
     if url:
         return _redirect(url, _ancestors(state))
-    return _message(t, f"done_{outcome}", 200, _ancestors(state))
+    return _message(t, f"done_{outcome}", 200, _ancestors(state), **_way_back(state, outcome))
+
+
+def _way_back(state: FlowState, outcome: str) -> dict[str, Any]:
+    """The partner's page to go back to (a not-verified person may land on errorUrl when
+    there is no unverifiedUrl) and the verification's reference for their support.
+
+    The reference is the scanRef: it is not a credential (reading a verification needs the
+    partner's API key and secret, or a console login), and it is what the partner's support
+    and the console search by."""
+    url = outcome_url(state, outcome)
+    if url is None and outcome == "unverified":
+        url = outcome_url(state, "error")
+    return {"back_url": url, "reference": state.scan_ref}
 

@@ -381,8 +381,11 @@
     var challengeFrames = null;
     sections.forEach(function (step) {
       var name = step.dataset.step;
-      if (name !== "REVIEW" && photos[name]) { images[name] = base64Of(photos[name]); }
-      if (frames[name]) { challengeFrames = frames[name]; }
+      // Saved photos (URLs, not data) are on the server already and are not sent again.
+      if (name !== "REVIEW" && photos[name] && photos[name].indexOf("data:") === 0) {
+        images[name] = base64Of(photos[name]);
+      }
+      if (frames[name] && frames[name] !== "saved") { challengeFrames = frames[name]; }
     });
     var body = { country: config.country, documentType: config.documentType, images: images };
     if (challengeFrames) { body.frames = challengeFrames; }
@@ -424,10 +427,44 @@
       startCamera(section);
     });
     el(section, ".next").addEventListener("click", function () { show(index + 1); });
+    el(section, ".step-back").addEventListener("click", function () {
+      if (index === 0) { stopCamera(); window.location.assign(config.startUrl); } else { show(index - 1); }
+    });
     var input = el(section, ".file");
     if (input) { input.addEventListener("change", function () { readFile(section, input); }); }
   });
 
+  /* Photos saved by the server (they passed the check before a reload): shown from there,
+     not sent again; the first step without one opens. */
+  Object.keys(config.saved || {}).forEach(function (step) { photos[step] = config.saved[step]; });
+  if (config.savedFrames && photos.FACE) { frames.FACE = "saved"; }
+
+  function startSessionTimer() {
+    var left = config.sessionSeconds;
+    if (typeof left !== "number") { return; }
+    var box = document.getElementById("session-timer");
+    var value = box.querySelector(".timer-value");
+    var warning = document.getElementById("session-warning");
+    var ends = Date.now() + left * 1000;
+    box.hidden = false;
+    function tick() {
+      var seconds = Math.max(0, Math.round((ends - Date.now()) / 1000));
+      var minutes = Math.floor(seconds / 60);
+      value.textContent = minutes + ":" + String(seconds % 60).padStart(2, "0");
+      if (seconds <= 120 && warning.hidden) {
+        warning.textContent = S.session_warning;
+        warning.hidden = false;
+        box.classList.add("ending");
+      }
+      if (seconds <= 0) { window.clearInterval(timer); window.location.reload(); } // the page says it expired
+    }
+    var timer = window.setInterval(tick, 1000);
+    tick();
+  }
+
   window.addEventListener("pagehide", stopCamera);
-  enterStep(sections[0]);
+  startSessionTimer();
+  var first = 0;
+  while (first < sections.length - 1 && photos[sections[first].dataset.step]) { first += 1; }
+  if (first === 0) { enterStep(sections[0]); } else { show(first); }
 }());
