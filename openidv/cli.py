@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from typing import Optional
 
 import click
@@ -170,9 +171,13 @@ def partner_list() -> None:
 @click.option("--unverified-url", help="Default unverifiedUrl of new tokens")
 @click.option("--selfie-camera-only", type=click.Choice(["on", "off"]),
               help="Hosted flow: selfie from the camera with the move-closer challenge only (off: upload allowed)")
+@click.option("--brand-color", help="Hosted flow: the partner's colour, #rrggbb ('' for openidv's)")
+@click.option("--logo", help="Hosted flow: a PNG or JPEG logo file (at most 512 KB; '' removes it)")
+@click.option("--consent-text", nargs=2, multiple=True, metavar="LANG FILE",
+              help="Hosted flow: the consent notice in one language, from a plain-text file (empty file: the default)")
 def partner_policy(api_key: str, review, minimum_age, photo_validation, max_image_mb, callback_url, rate_limit,  # noqa: ANN001
                    retention_images_days, retention_data_days, frame_ancestors, success_url, error_url,
-                   unverified_url, selfie_camera_only) -> None:
+                   unverified_url, selfie_camera_only, brand_color, logo, consent_text) -> None:
     """Show or change a partner's policy (by API key)."""
 
     from openidv.store.db import migrate as run_migrations
@@ -210,13 +215,51 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
             p.frame_ancestors = frame_ancestors.strip() or None
         if selfie_camera_only:
             p.selfie_camera_only = selfie_camera_only == "on"
+        _apply_branding(p, brand_color, logo, consent_text)
         _print_json({"name": p.name, "review": p.review_policy, "minimumAge": p.minimum_age,
                      "photoValidation": p.photo_validation, "maxImageBytes": p.max_image_bytes,
                      "callbackUrl": p.callback_url, "rateLimitPerHour": p.rate_limit_per_hour,
                      "retentionImagesDays": p.retention_images_days,
                      "retentionDataDays": p.retention_data_days, "frameAncestors": p.frame_ancestors,
                      "successUrl": p.success_url, "errorUrl": p.error_url, "unverifiedUrl": p.unverified_url,
-                     "selfieCameraOnly": p.selfie_camera_only is not False})
+                     "selfieCameraOnly": p.selfie_camera_only is not False, "brandColor": p.brand_color,
+                     "logoSha256": p.logo_sha256, "consentTexts": sorted((p.consent_texts or {}).keys())})
+
+
+def _apply_branding(p, brand_color: Optional[str], logo: Optional[str],  # noqa: ANN001
+                    consent_text: tuple[tuple[str, str], ...]) -> None:
+    """The partner's colour, logo and consent notices for the hosted flow, checked."""
+    from pathlib import Path
+
+    from openidv.services.branding import (
+        LOGO_MAX_BYTES, BrandingRejected, clean_consent_text, normalise_colour, prepare_logo,
+    )
+
+    try:
+        if brand_color is not None:
+            p.brand_color = normalise_colour(brand_color) if brand_color.strip() else None
+        if logo is not None:
+            if logo.strip():
+                path = Path(logo)
+                if not path.is_file():
+                    raise BrandingRejected(f"{logo}: no such file")
+                with path.open("rb") as fh:  # one byte past the limit is enough to refuse it
+                    p.logo_png, p.logo_sha256 = prepare_logo(fh.read(LOGO_MAX_BYTES + 1))
+            else:
+                p.logo_png, p.logo_sha256 = None, None
+        texts = dict(p.consent_texts or {})
+        for language, file in consent_text:
+            if not re.fullmatch(r"[a-z]{2}", language):
+                raise BrandingRejected(f"{language!r} is not a two-letter language code")
+            text = clean_consent_text(Path(file).read_text(encoding="utf-8"))
+            if text is None:
+                texts.pop(language, None)
+            else:
+                texts[language] = text
+        if consent_text:
+            p.consent_texts = texts or None
+    except (BrandingRejected, OSError, UnicodeDecodeError) as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @partner.command("blocklist")

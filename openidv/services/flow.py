@@ -5,6 +5,7 @@ go on. The pages themselves are in web/flow."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Optional
 
@@ -65,6 +66,7 @@ class FlowState:
     problem: Optional[str]
     snapshot: TokenSnapshot
     scan_ref: str = ""
+    consent_given: bool = False
     session_ends_at: Optional[dt.datetime] = None
     now: Optional[dt.datetime] = None
 
@@ -125,6 +127,7 @@ def load_flow(key: str, handles: FlowHandles, queue: JobQueue, *, start_session:
             problem=flow_problem(verification, now),
             snapshot=snapshot(verification),
             scan_ref=verification.scan_ref,
+            consent_given=verification.consent_given_at is not None,
             session_ends_at=session_ends_at(verification),
             now=now,
         )
@@ -180,3 +183,25 @@ def forget_flow_photos(verification_id: int, settings: Settings) -> int:
     """Erase a flow's saved photos (handed in, expired, or the person started over)."""
     with session_scope() as session:
         return drafts.erase_drafts(session, make_file_store(settings), verification_id)
+
+
+# ------------------------------------------------------------------ consent
+
+
+def record_consent(verification_id: int, *, given: bool, language: str, text: str) -> bool:
+    """Keep the person's answer to the consent notice with the verification: when, in which
+    language, and the text they saw (its SHA-256 too, to compare versions). Only while the
+    flow can still be used; False otherwise."""
+    now = utcnow()
+    record = {"decision": "given" if given else "declined", "at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "language": language, "text": text, "textSha256": hashlib.sha256(text.encode()).hexdigest()}
+    with session_scope() as session:
+        return update_if(session, Verification, Verification.id == verification_id,
+                         Verification.token_used.is_(False), Verification.status == Status.ACTIVE,
+                         consent=record, consent_given_at=now if given else None)
+
+
+def partner_logo(logo_sha256: str) -> Optional[bytes]:
+    """A partner's stored logo by its hash (the URL names the hash, so it can be cached)."""
+    with session_scope() as session:
+        return session.scalar(select(Partner.logo_png).where(Partner.logo_sha256 == logo_sha256).limit(1))

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import jpeg_bytes
-from tests.web.test_flow import b64, browser_client, new_token, run_sql, still_approach_frames
+from tests.web.test_flow import b64, browser_client, give_consent, new_token, run_sql, still_approach_frames
 
 
 def reencoded(data: bytes, quality: int = 70) -> bytes:
@@ -60,7 +60,7 @@ def test_a_selfie_or_the_front_again_is_refused_as_the_back(service, partner, re
     assert selfie["ok"] is False and selfie["identifier"] == "WRONG_SIDE"
     assert "photo of a face, not of the back" in selfie["message"]
     assert blank["ok"] is False and blank["identifier"] == "WRONG_SIDE"
-    assert mrz_side == {"ok": True, "checked": True}
+    assert mrz_side["ok"] is True and mrz_side["checked"] is True and "warning" not in mrz_side
     assert same["ok"] is False and same["identifier"] == "WRONG_SIDE" and same["step"] == "BACK"
     assert "same photo as the front" in same["message"]
     assert face_as_back["ok"] is False and face_as_back["step"] == "BACK"
@@ -99,7 +99,7 @@ def test_instant_check_asks_for_a_sharper_closer_whole_photo(service, partner, r
     assert cut_doc["ok"] is False and "cut off" in cut_doc["message"], cut_doc
     assert blurry_face["ok"] is False and "blurry" in blurry_face["message"], blurry_face
     assert far_face["ok"] is False and "too far" in far_face["message"], far_face
-    assert good == {"ok": True, "checked": True}
+    assert good["ok"] is True and good["checked"] is True and "warning" not in good
 
 
 # ----------------------------------------------------------------------------- selfie camera-only
@@ -111,6 +111,7 @@ def test_selfie_upload_is_a_partner_setting_and_skips_the_challenge(service, par
     created = new_token(service, partner, documents=["PASSPORT"], country="CZ")
     images = {"FRONT": b64(real_images["passport"]), "FACE": b64(real_images["face"])}
     with browser_client(service) as c:
+        give_consent(c, created["authToken"])
         page = c.get(f"/flow/{created['authToken']}/capture").text
         refused = c.post(f"/flow/{created['authToken']}/submit", json={"images": images}).json()
     assert 'id="file-FACE"' not in page
@@ -165,6 +166,7 @@ def test_checked_photos_are_kept_until_submission(service, partner, real_images,
         assert sorted(draft_rows(service, scan_ref)) == sorted(["FRONT", "FACE"] + [
             f"FACE_CHALLENGE_{i + 1}" for i in range(len(frames))])
         # After a reload the page knows them, and serves them to the preview.
+        give_consent(c, key)
         page = c.get(f"/flow/{key}/capture").text
         assert f'"FRONT": "/flow/{key}/photo/FRONT"' in page
         photo = c.get(f"/flow/{key}/photo/FRONT")
@@ -231,3 +233,88 @@ def test_the_sweep_erases_photos_of_flows_nobody_came_back_to():
         assert left == {ids[0]}
         assert files.get(session, keys[ids[0]]) == b"\xff\xd8jpeg"
         assert files.get(session, keys[ids[1]]) is None  # the encrypted file is gone too
+
+
+# ----------------------------------------------------------------------------- consent and branding
+
+
+def test_consent_comes_first_and_is_recorded_with_the_verification(service, partner):
+    created = new_token(service, partner, documents=["PASSPORT"], country="CZ", locale="de")
+    key, scan_ref = created["authToken"], created["scanRef"]
+    with browser_client(service) as c:
+        r = c.get(f"/flow/{key}/capture")
+        assert r.status_code == 303 and "/consent" in r.headers["location"]  # no photo before consent
+        notice = c.get(r.headers["location"])
+        assert notice.status_code == 200 and "Ihre Einwilligung" in notice.text and "biometrische" in notice.text
+        assert partner.name in notice.text  # the default text names the partner
+        give_consent(c, key)
+        assert c.get(f"/flow/{key}/capture").status_code == 200
+    given_at, consent = run_sql(service, "SELECT consent_given_at, consent FROM verifications WHERE scan_ref = :ref",
+                                ref=scan_ref)[0]
+    consent = json.loads(consent) if isinstance(consent, str) else consent
+    assert given_at is not None
+    assert consent["decision"] == "given" and consent["language"] == "de" and "biometrische" in consent["text"]
+    assert len(consent["textSha256"]) == 64
+
+
+def test_declining_consent_leads_back_to_the_partner(service, partner, tmp_path):
+    text = tmp_path / "consent-en.txt"
+    text.write_text("We check your ID for Example Shop.\n\nSay no and nothing is kept.\n")
+    service.cli("partner", "policy", partner.api_key, "--consent-text", "en", str(text))
+    created = new_token(service, partner, documents=["PASSPORT"], country="CZ",
+                        errorUrl="https://shop.example/kyc-error")
+    key = created["authToken"]
+    with browser_client(service) as c:
+        page = c.get(f"/flow/{key}/consent").text
+        assert "<p>We check your ID for Example Shop.</p>" in page and "<p>Say no and nothing is kept.</p>" in page
+        declined = c.post(f"/flow/{key}/consent", data={"decision": "decline"})
+        assert c.get(f"/flow/{key}/capture").headers["location"].startswith(f"/flow/{key}/consent")
+    assert declined.status_code == 200 and "No photos were taken" in declined.text
+    assert 'href="https://shop.example/kyc-error"' in declined.text
+    consent, given_at = run_sql(service, "SELECT consent, consent_given_at FROM verifications WHERE scan_ref = :ref",
+                                ref=created["scanRef"])[0]
+    consent = json.loads(consent) if isinstance(consent, str) else consent
+    assert consent["decision"] == "declined" and given_at is None
+
+
+def test_partner_colour_and_logo_are_served_from_our_origin(service, partner, tmp_path):
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (900, 300), (10, 125, 79)).save(logo)
+    out = json.loads(service.cli("partner", "policy", partner.api_key, "--brand-color", "#0A7D4F",
+                                 "--logo", str(logo)).stdout)
+    assert out["brandColor"] == "#0a7d4f" and len(out["logoSha256"]) == 64
+    bad_colour = service.cli("partner", "policy", partner.api_key, "--brand-color", "red;}body{x:y", check=False)
+    assert bad_colour.returncode != 0 and "#rrggbb" in bad_colour.stderr
+    svg = tmp_path / "logo.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    assert service.cli("partner", "policy", partner.api_key, "--logo", str(svg), check=False).returncode != 0
+    big = tmp_path / "big.png"
+    big.write_bytes(b"\x89PNG" + b"\0" * (600 * 1024))
+    assert "512 KB" in service.cli("partner", "policy", partner.api_key, "--logo", str(big), check=False).stderr
+
+    created = new_token(service, partner, documents=["PASSPORT"], country="CZ")
+    with browser_client(service) as c:
+        page = c.get(f"/flow/{created['authToken']}")
+        css_url = "/flow-brand/colour-0a7d4f.css"
+        logo_url = f"/flow-brand/logo-{out['logoSha256']}.png"
+        assert f'href="{css_url}"' in page.text and f'src="{logo_url}"' in page.text
+        assert "style=" not in page.text  # the CSP allows no inline styles
+        css = c.get(css_url)
+        png = c.get(logo_url)
+        assert c.get("/flow-brand/colour-zzzzzz.css").status_code == 404
+    assert css.headers["content-type"].startswith("text/css")
+    assert "--brand: #0a7d4f" in css.text and "--on-brand: #ffffff" in css.text
+    assert png.headers["content-type"] == "image/png" and png.headers["x-content-type-options"] == "nosniff"
+    served = Image.open(io.BytesIO(png.content))
+    assert served.format == "PNG" and served.size[0] <= 480 and served.size[1] <= 160
+
+
+def test_brand_colours_keep_text_readable():
+    from openidv.services.branding import brand_colours, contrast_ratio
+
+    pale = brand_colours("#ffe14d")  # a yellow: dark text on its buttons, default blue for links
+    assert pale.on_brand == "#1b1f24" and contrast_ratio(pale.brand, pale.on_brand) >= 4.5
+    assert pale.brand_text == "#0b5cad"
+    dark = brand_colours("#0a7d4f")
+    assert dark.on_brand == "#ffffff" and dark.brand_text == "#0a7d4f"
+    assert contrast_ratio(dark.brand_text, "#ffffff") >= 4.5

@@ -239,7 +239,8 @@ async def _state_or_page(request: Request, key: str, *, start_session: bool
         if state.problem in ("expired", "session_expired"):  # nothing can be handed in any more
             await run_in_threadpool(flow_sessions.forget_flow_photos, state.verification_id,
                                     _runtime(request).settings)
-        return state, t, _message(t, state.problem, status, _ancestors(state), **_way_back(state, "error"))
+        return state, t, _message(t, state.problem, status, _ancestors(state), **_way_back(state, "error"),
+                                  **brand_of(state))
     return state, t, None
 
 
@@ -251,12 +252,14 @@ async def start(request: Request, key: str) -> Response:
     document, country = _choices(state)
     lang = request.query_params.get("lang")
     if document and country and not state.token.show_instructions:
-        return _redirect(_flow_url(key, "/capture", document=document, country=country, lang=lang), _ancestors(state))
+        return _redirect(_flow_url(key, "/capture" if state.consent_given else "/consent", document=document,
+                                   country=country, lang=lang), _ancestors(state))
     return _page(
         "start", t, ancestors=_ancestors(state),
         show_instructions=state.token.show_instructions, selfie=state.token.token_type == TokenType.IDENTIFICATION,
         document=document, country=country, documents=list(state.token.documents),
-        countries=country_options(t.language), capture_url=_flow_url(key, "/capture"),
+        countries=country_options(t.language),
+        capture_url=_flow_url(key, "/capture" if state.consent_given else "/consent"), **brand_of(state),
     )
 
 
@@ -271,6 +274,9 @@ async def capture(request: Request, key: str) -> Response:
     lang = request.query_params.get("lang")
     if document not in state.token.documents or len(country) != 2 or pycountry.countries.get(alpha_2=country) is None:
         return _redirect(_flow_url(key, lang=lang), _ancestors(state))
+    if not state.consent_given:  # nothing is photographed before the person agreed
+        return _redirect(_flow_url(key, "/consent", document=document, country=country, lang=lang),
+                         _ancestors(state))
     settings = _runtime(request).settings
     saved = await run_in_threadpool(flow_sessions.saved_flow_steps, state.verification_id, document)
     config = {
@@ -288,7 +294,8 @@ async def capture(request: Request, key: str) -> Response:
         "strings": t.strings("js_"),
     }
     return _page("capture", t, ancestors=_ancestors(state), steps=flow_steps(state, document, country),
-                 document=document, config=config, keep_query={"document": document, "country": country})
+                 document=document, config=config, keep_query={"document": document, "country": country},
+                 **brand_of(state))
 
 
 @router.post("/flow/{key}/check")
@@ -510,7 +517,7 @@ async def wait(request: Request, key: str) -> Response:
     if state.problem != "submitted":
         return _redirect(_flow_url(key, lang=lang), _ancestors(state))
     return _page("wait", t, ancestors=_ancestors(state), status_url=_flow_url(key, "/status"),
-                 finish_url=_flow_url(key, "/finish", lang=lang))
+                 finish_url=_flow_url(key, "/finish", lang=lang), **brand_of(state))
 
 
 @router.get("/flow/{key}/status")
@@ -540,7 +547,19 @@ async def finish(request: Request, key: str) -> Response:
     url = outcome_url(state, outcome)
     if url:
         return _redirect(url, _ancestors(state))
-    return _message(t, f"done_{outcome}", 200, _ancestors(state), **_way_back(state, outcome))
+    return _message(t, f"done_{outcome}", 200, _ancestors(state), **_way_back(state, outcome), **brand_of(state))
+
+
+def brand_of(state: Optional[FlowState]) -> dict[str, Any]:
+    """What the page template needs to show the partner's colour, logo and name."""
+    if state is None:
+        return {}
+    partner = state.partner
+    return {
+        "brand_css": f"/flow-brand/colour-{partner.brand_color[1:]}.css" if partner.brand_color else None,
+        "logo_url": f"/flow-brand/logo-{partner.logo_sha256}.png" if partner.logo_sha256 else None,
+        "partner_name": partner.name,
+    }
 
 
 def _way_back(state: FlowState, outcome: str) -> dict[str, Any]:
