@@ -318,3 +318,23 @@ def test_brand_colours_keep_text_readable():
     dark = brand_colours("#0a7d4f")
     assert dark.on_brand == "#ffffff" and dark.brand_text == "#0a7d4f"
     assert contrast_ratio(dark.brand_text, "#ffffff") >= 4.5
+
+
+def test_focus_ring_keeps_three_to_one_against_every_background():
+    import re
+    from pathlib import Path
+
+    from openidv.services.branding import contrast_ratio
+
+    css = (Path(__file__).resolve().parents[2] / "openidv" / "web" / "static" / "flow" / "flow.css").read_text()
+    ring = re.search(r"--focus-ring: (#[0-9a-f]{6})", css).group(1)
+    halo = re.search(r"--focus-halo: (#[0-9a-f]{3,6})", css).group(1)
+    halo = "#" + "".join(ch * 2 for ch in halo[1:]) if len(halo) == 4 else halo
+    assert "outline: 3px solid var(--focus-ring)" in css and "box-shadow: 0 0 0 7px var(--focus-halo)" in css
+    # The ring sits between the halo and whatever is behind it.
+    assert contrast_ratio(ring, halo) >= 3
+    backgrounds = {"#ffffff", "#eef1f4", "#111111", "#f3f4f6", "#fff4dc", "#0b5cad"}
+    for background in backgrounds:
+        assert max(contrast_ratio(ring, background), contrast_ratio(halo, background)) >= 3, background
+    for background in ("#ffffff", "#eef1f4", "#f3f4f6", "#fff4dc"):  # the page's light surfaces
+        assert contrast_ratio(ring, background) >= 3, background
