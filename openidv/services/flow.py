@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from openidv.config import Settings
@@ -27,7 +27,7 @@ from openidv.store.db import session_scope
 from openidv.store.files import make_file_store
 from openidv.store.leases import update_if
 from openidv.store.models import Partner, Verification, utcnow
-from openidv.store.verifications import verification_by_token
+from openidv.store.verifications import handoff_digit_string, verification_by_token
 
 HANDLE_TTL_SECONDS = 4 * 3600  # longer than the longest session (3600 s) plus processing
 # Platforms of images handed in through this flow (a submitted flow shows its outcome).
@@ -146,12 +146,15 @@ def usable_flow(state: FlowState) -> TokenSnapshot:
 
 
 def flow_by_digits(digits: str) -> Optional[int]:
-    """The newest unused verification with this 8-digit code."""
+    """The newest unused verification with this 8-digit code (a hand-off code only while it
+    lasts)."""
     with session_scope() as session:
         return session.scalar(
             select(Verification.id)
             .where(Verification.digit_string == digits, Verification.token_used.is_(False),
-                   Verification.status == Status.ACTIVE)
+                   Verification.status == Status.ACTIVE,
+                   or_(Verification.digit_string_expires_at.is_(None),
+                       Verification.digit_string_expires_at > utcnow()))
             .order_by(Verification.id.desc())
             .limit(1)
         )
@@ -205,3 +208,28 @@ def partner_logo(logo_sha256: str) -> Optional[bytes]:
     """A partner's stored logo by its hash (the URL names the hash, so it can be cached)."""
     with session_scope() as session:
         return session.scalar(select(Partner.logo_png).where(Partner.logo_sha256 == logo_sha256).limit(1))
+
+
+# ------------------------------------------------------------------ hand-off to a phone
+
+# A code made for the hand-off works this long: enough to pick up a phone and type it, short
+# enough that codes made on demand do not pile up for someone guessing at /flow (the partner's
+# own codes, asked for at POST /token, last as long as the token).
+HANDOFF_CODE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class Handoff:
+    digits: str
+    expires_at: Optional[dt.datetime]
+
+
+def handoff_code(verification_id: int) -> Optional[Handoff]:
+    """The flow's 8-digit code for continuing on another device, made on demand; None when
+    the flow can no longer be used."""
+    with session_scope() as session:
+        verification = session.get(Verification, verification_id)
+        if verification is None or flow_problem(verification, utcnow()) is not None:
+            return None
+        digits, expires = handoff_digit_string(session, verification, HANDOFF_CODE_SECONDS)
+        return Handoff(digits, expires)

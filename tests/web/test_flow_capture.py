@@ -5,6 +5,7 @@ branding), saved progress and the desktop → phone hand-off. Black-box against 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -338,3 +339,44 @@ def test_focus_ring_keeps_three_to_one_against_every_background():
         assert max(contrast_ratio(ring, background), contrast_ratio(halo, background)) >= 3, background
     for background in ("#ffffff", "#eef1f4", "#f3f4f6", "#fff4dc"):  # the page's light surfaces
         assert contrast_ratio(ring, background) >= 3, background
+
+
+# ----------------------------------------------------------------------------- hand-off to a phone
+
+
+def test_handoff_makes_a_short_lived_code_on_demand(service, partner):
+    created = new_token(service, partner, documents=["PASSPORT"], country="CZ")
+    assert created["digitString"] is None
+    key = created["authToken"]
+    with browser_client(service) as c:
+        c.get(f"/flow/{key}")
+        first = c.post(f"/flow/{key}/handoff", json={}).json()
+        again = c.post(f"/flow/{key}/handoff", json={}).json()
+        assert first["ok"] and len(first["code"]) == 8 and first["code"].isdigit()
+        assert again["code"] == first["code"]  # one code at a time
+        assert 800 <= first["expiresIn"] <= 900
+        assert first["entryUrl"].endswith("/flow")
+        qr = c.get(first["qr"])
+        assert qr.status_code == 200 and qr.headers["content-type"] == "image/svg+xml"
+        assert qr.text.startswith("<svg") and "<script" not in qr.text
+        # The code opens the same flow on the phone.
+        with browser_client(service) as phone:
+            entered = phone.post("/flow", data={"digitString": first["code"]})
+            assert entered.status_code == 303
+            assert phone.get(entered.headers["location"]).status_code == 200
+        # Past its lifetime it no longer works, and a new one is made.
+        run_sql(service, "UPDATE verifications SET digit_string_expires_at = :t WHERE scan_ref = :ref",
+                t=dt.datetime(2000, 1, 1), ref=created["scanRef"])
+        with browser_client(service) as phone:
+            assert phone.post("/flow", data={"digitString": first["code"]}).status_code == 400
+        fresh = c.post(f"/flow/{key}/handoff", json={}).json()
+        assert fresh["ok"] and fresh["code"] != first["code"]
+        cross_site = c.post(f"/flow/{key}/handoff", json={}, headers={"Sec-Fetch-Site": "cross-site"})
+        assert cross_site.status_code == 403
+
+
+def test_handoff_reuses_the_partners_own_code(service, partner):
+    created = new_token(service, partner, documents=["PASSPORT"], country="CZ", generateDigitString=True)
+    with browser_client(service) as c:
+        answer = c.post(f"/flow/{created['authToken']}/handoff", json={}).json()
+    assert answer["code"] == created["digitString"] and answer["expiresIn"] is None

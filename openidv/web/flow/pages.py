@@ -282,6 +282,7 @@ async def capture(request: Request, key: str) -> Response:
     config = {
         "checkUrl": _flow_url(key, "/check", lang=lang),
         "startUrl": _flow_url(key, lang=lang),
+        "handoffUrl": _flow_url(key, "/handoff"),
         "saved": {step: _flow_url(key, f"/photo/{step}") for step in saved if not step.startswith(FRAME_STEP_PREFIX)},
         "savedFrames": any(step.startswith(FRAME_STEP_PREFIX) for step in saved),
         "sessionSeconds": _seconds_left(state),

@@ -30,6 +30,7 @@
     }
     sections.forEach(function (section) {
       var viewport = el(section, ".viewport");
+      section.classList.remove("live");
       if (viewport) {
         viewport.hidden = true;
         viewport.classList.remove("near");
@@ -75,8 +76,37 @@
     upload.classList.add("primary"); // the way on now
   }
 
+  /* Continuing on a phone: the code to type at /flow there and a QR code of the link
+     (made by the server; the photos taken so far are kept). */
+  var handoffShown = false;
+  function showHandoff(focus) {
+    var panel = document.getElementById("handoff");
+    if (handoffShown) { if (focus) { document.getElementById("handoff-title").focus(); } return; }
+    postJson(config.handoffUrl, {}).then(function (answer) {
+      if (!answer.data.ok) { return; }
+      handoffShown = true;
+      var code = answer.data.code;
+      document.getElementById("handoff-code").textContent = code.slice(0, 4) + " " + code.slice(4);
+      document.getElementById("handoff-qr").src = answer.data.qr;
+      var where = S.handoff_where.replace("{url}", answer.data.entryUrl);
+      if (typeof answer.data.expiresIn === "number") {
+        where += " " + S.handoff_expires.replace("{minutes}", String(Math.max(1, Math.round(answer.data.expiresIn / 60))));
+      }
+      document.getElementById("handoff-where").textContent = where;
+      panel.hidden = false;
+      document.getElementById("handoff-offer").hidden = true;
+      if (focus) { document.getElementById("handoff-title").focus(); }
+    }).catch(function () {});
+  }
+
+  function cameraMissing(section) {
+    // No camera on this device: the phone is the way on (shown without being asked).
+    showHandoff(false);
+  }
+
   function startCamera(section) {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      cameraMissing(section);
       offerUpload(section, section.dataset.challenge && !section.dataset.upload ? S.challenge_camera_missing
                                                                                  : S.camera_missing);
       return;
@@ -96,6 +126,7 @@
       video.srcObject = media;
       el(section, ".viewport").hidden = false;
       el(section, ".capture").hidden = false;
+      section.classList.add("live"); // full screen on a phone (flow.css)
       setNotice(section, "");
       startLive(section);
       var playing = video.play();
@@ -110,6 +141,7 @@
       }
       if (name === "NotFoundError" || name === "OverconstrainedError" || name === "NotReadableError") {
         text = challenge ? S.challenge_camera_missing : S.camera_missing;
+        cameraMissing(section);
       }
       offerUpload(section, text);
     });
@@ -464,6 +496,11 @@
 
   window.addEventListener("pagehide", stopCamera);
   startSessionTimer();
+  // On a computer (a mouse, no touch screen) the phone is offered from the start.
+  if (window.matchMedia && window.matchMedia("(pointer: fine)").matches && !("ontouchstart" in window)) {
+    document.getElementById("handoff-offer").hidden = false;
+  }
+  document.getElementById("handoff-button").addEventListener("click", function () { showHandoff(true); });
   var first = 0;
   while (first < sections.length - 1 && photos[sections[first].dataset.step]) { first += 1; }
   if (first === 0) { enterStep(sections[0]); } else { show(first); }
