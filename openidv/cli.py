@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from typing import Optional
 
 import click
@@ -228,37 +227,11 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
 
 def _apply_branding(p, brand_color: Optional[str], logo: Optional[str],  # noqa: ANN001
                     consent_text: tuple[tuple[str, str], ...]) -> None:
-    """The partner's colour, logo and consent notices for the hosted flow, checked."""
-    from pathlib import Path
-
-    from openidv.services.branding import (
-        LOGO_MAX_BYTES, BrandingRejected, clean_consent_text, normalise_colour, prepare_logo,
-    )
+    from openidv.services.branding import BrandingRejected, apply_branding
 
     try:
-        if brand_color is not None:
-            p.brand_color = normalise_colour(brand_color) if brand_color.strip() else None
-        if logo is not None:
-            if logo.strip():
-                path = Path(logo)
-                if not path.is_file():
-                    raise BrandingRejected(f"{logo}: no such file")
-                with path.open("rb") as fh:  # one byte past the limit is enough to refuse it
-                    p.logo_png, p.logo_sha256 = prepare_logo(fh.read(LOGO_MAX_BYTES + 1))
-            else:
-                p.logo_png, p.logo_sha256 = None, None
-        texts = dict(p.consent_texts or {})
-        for language, file in consent_text:
-            if not re.fullmatch(r"[a-z]{2}", language):
-                raise BrandingRejected(f"{language!r} is not a two-letter language code")
-            text = clean_consent_text(Path(file).read_text(encoding="utf-8"))
-            if text is None:
-                texts.pop(language, None)
-            else:
-                texts[language] = text
-        if consent_text:
-            p.consent_texts = texts or None
-    except (BrandingRejected, OSError, UnicodeDecodeError) as exc:
+        apply_branding(p, brand_color, logo, consent_text)
+    except BrandingRejected as exc:
         raise click.BadParameter(str(exc)) from None
 
 

@@ -8,7 +8,8 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
-from typing import Optional
+from pathlib import Path
+from typing import Any, Optional
 
 from PIL import Image, UnidentifiedImageError
 
@@ -102,3 +103,34 @@ def clean_consent_text(text: str) -> Optional[str]:
     if len(text) > CONSENT_MAX_CHARS:
         raise BrandingRejected(f"the consent text is over {CONSENT_MAX_CHARS} characters")
     return text
+
+
+def apply_branding(partner: Any, brand_color: Optional[str], logo: Optional[str],
+                   consent_texts: tuple[tuple[str, str], ...]) -> None:
+    """Set a partner's colour, logo (a file path; '' removes it) and consent notices
+    ((language, file path) pairs; an empty file removes that language), all checked."""
+    try:
+        if brand_color is not None:
+            partner.brand_color = normalise_colour(brand_color) if brand_color.strip() else None
+        if logo is not None:
+            if logo.strip():
+                path = Path(logo)
+                if not path.is_file():
+                    raise BrandingRejected(f"{logo}: no such file")
+                with path.open("rb") as fh:  # one byte past the limit is enough to refuse it
+                    partner.logo_png, partner.logo_sha256 = prepare_logo(fh.read(LOGO_MAX_BYTES + 1))
+            else:
+                partner.logo_png, partner.logo_sha256 = None, None
+        texts = dict(partner.consent_texts or {})
+        for language, file in consent_texts:
+            if not re.fullmatch(r"[a-z]{2}", language):
+                raise BrandingRejected(f"{language!r} is not a two-letter language code")
+            text = clean_consent_text(Path(file).read_text(encoding="utf-8"))
+            if text is None:
+                texts.pop(language, None)
+            else:
+                texts[language] = text
+        if consent_texts:
+            partner.consent_texts = texts or None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BrandingRejected(str(exc)) from None

@@ -49,6 +49,6 @@ async def handoff_qr(request: Request, key: str) -> Response:
         return secure(Response(status_code=404), _policy())
     link = f"{_public_base(request)}/flow/{_handles(request).make(state.verification_id)}"
     out = io.BytesIO()
-    segno.make_qr(link, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True,
+    segno.make_qr(link, error="m").save(out, kind="svg", scale=5, border=4, xmldecl=False, svgns=True, omitsize=True,
                                         title="QR code", dark="#000", light="#fff")
     return secure(Response(out.getvalue(), media_type="image/svg+xml"), _policy(_ancestors(state)))

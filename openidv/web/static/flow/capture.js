@@ -31,6 +31,7 @@
     sections.forEach(function (section) {
       var viewport = el(section, ".viewport");
       section.classList.remove("live");
+      document.body.classList.remove("live-camera");
       if (viewport) {
         viewport.hidden = true;
         viewport.classList.remove("near");
@@ -127,6 +128,7 @@
       el(section, ".viewport").hidden = false;
       el(section, ".capture").hidden = false;
       section.classList.add("live"); // full screen on a phone (flow.css)
+      document.body.classList.add("live-camera");
       setNotice(section, "");
       startLive(section);
       var playing = video.play();
@@ -487,6 +489,7 @@
         warning.textContent = S.session_warning;
         warning.hidden = false;
         box.classList.add("ending");
+        document.body.classList.add("session-ending"); // room for the warning above a full-screen camera
       }
       if (seconds <= 0) { window.clearInterval(timer); window.location.reload(); } // the page says it expired
     }
