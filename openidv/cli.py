@@ -181,9 +181,16 @@ def partner_list() -> None:
               help="Which key signs the webhooks: the webhook secret (default), or the partner's API secret")
 @click.option("--api-secret-for-signing", help="The partner's API secret, for --webhook-signing api-secret "
               "(openidv keeps only its hash; given here, it is checked and kept encrypted)")
+@click.option("--selfie-camera-only", type=click.Choice(["on", "off"]),
+              help="Hosted flow: selfie from the camera with the move-closer challenge only (off: upload allowed)")
+@click.option("--brand-color", help="Hosted flow: the partner's colour, #rrggbb ('' for openidv's)")
+@click.option("--logo", help="Hosted flow: a PNG or JPEG logo file (at most 512 KB; '' removes it)")
+@click.option("--consent-text", nargs=2, multiple=True, metavar="LANG FILE",
+              help="Hosted flow: the consent notice in one language, from a plain-text file (empty file: the default)")
 def partner_policy(api_key: str, review, minimum_age, photo_validation, max_image_mb, callback_url, rate_limit,  # noqa: ANN001
                    retention_images_days, retention_data_days, frame_ancestors, success_url, error_url,
-                   unverified_url, webhook_secret, webhook_signing, api_secret_for_signing) -> None:
+                   unverified_url, webhook_secret, webhook_signing, api_secret_for_signing,
+                   selfie_camera_only, brand_color, logo, consent_text) -> None:
     """Show or change a partner's policy (by API key)."""
 
     from openidv.store.db import migrate as run_migrations
@@ -220,13 +227,18 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
                                          "https://*.shop.example'", param_hint="--frame-ancestors")
             p.frame_ancestors = frame_ancestors.strip() or None
         _set_signing(p, webhook_secret, webhook_signing, api_secret_for_signing)
+        if selfie_camera_only:
+            p.selfie_camera_only = selfie_camera_only == "on"
+        _apply_branding(p, brand_color, logo, consent_text)
         _print_json({"name": p.name, "review": p.review_policy, "minimumAge": p.minimum_age,
                      "photoValidation": p.photo_validation, "maxImageBytes": p.max_image_bytes,
                      "callbackUrl": p.callback_url, "rateLimitPerHour": p.rate_limit_per_hour,
                      "retentionImagesDays": p.retention_images_days,
                      "retentionDataDays": p.retention_data_days, "frameAncestors": p.frame_ancestors,
                      "successUrl": p.success_url, "errorUrl": p.error_url, "unverifiedUrl": p.unverified_url,
-                     "webhookSigning": p.webhook_signing})
+                     "webhookSigning": p.webhook_signing,
+                     "selfieCameraOnly": p.selfie_camera_only is not False, "brandColor": p.brand_color,
+                     "logoSha256": p.logo_sha256, "consentTexts": sorted((p.consent_texts or {}).keys())})
 
 
 def _set_signing(partner, webhook_secret: Optional[str], signing: Optional[str],  # noqa: ANN001
@@ -249,6 +261,16 @@ def _set_signing(partner, webhook_secret: Optional[str], signing: Optional[str],
             set_webhook_signing(partner, signing, keys, api_secret)
     except SecretRefused as exc:
         raise click.BadParameter(str(exc), param_hint="--api-secret-for-signing") from None
+
+
+def _apply_branding(p, brand_color: Optional[str], logo: Optional[str],  # noqa: ANN001
+                    consent_text: tuple[tuple[str, str], ...]) -> None:
+    from openidv.services.branding import BrandingRejected, apply_branding
+
+    try:
+        apply_branding(p, brand_color, logo, consent_text)
+    except BrandingRejected as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @partner.command("blocklist")

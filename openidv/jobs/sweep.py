@@ -20,9 +20,10 @@ from openidv.config import Settings
 from openidv.jobs.tasks import WorkQueue
 from openidv.services.verifications import expire_unused_tokens
 from openidv.store.db import session_scope
+from openidv.store.drafts import erase_stale_drafts
 from openidv.store.files import LocalFileStore, make_file_store
 from openidv.store.jobs import lost_jobs, overdue_webhooks, unclaimed_jobs
-from openidv.store.models import StoredFile, utcnow
+from openidv.store.models import FlowDraft, StoredFile, utcnow
 from openidv.store.retention import purge
 
 log = logging.getLogger("openidv.jobs")
@@ -43,6 +44,8 @@ def run_sweep(settings: Settings, queue: WorkQueue) -> dict[str, int]:
     now = utcnow()
     with session_scope() as session:
         expired = expire_unused_tokens(session, now)
+    with session_scope() as session:
+        erase_stale_drafts(session, make_file_store(settings), now)  # saved flow photos of ended sessions
     with session_scope() as session:
         jobs = lost_jobs(session, now, settings.job_lease_seconds)
         unclaimed = unclaimed_jobs(session, now, settings.unclaimed_job_grace_seconds)
@@ -67,6 +70,7 @@ def run_retention_purge(settings: Settings) -> None:
     if isinstance(files.store, LocalFileStore):
         with session_scope() as session:
             known = set(session.scalars(select(StoredFile.storage_key).where(StoredFile.deleted_at.is_(None))))
+            known |= set(session.scalars(select(FlowDraft.storage_key)))
         removed = files.store.remove_orphans(known, ORPHAN_MIN_AGE_SECONDS)
         if removed:
             log.info("orphaned files removed", extra={"count": removed})

@@ -71,6 +71,7 @@ class ActiveOutcome(StrEnum):
     PASSED = "PASSED"  # a 3-D face came closer, the same face throughout and as on the selfie
     FAILED = "FAILED"  # confidently not: a flat picture moved, or another face
     INCONCLUSIVE = "INCONCLUSIVE"  # could not tell: a person looks
+    NOT_PERFORMED = "NOT_PERFORMED"  # the partner allows selfies without the challenge, and this one had none
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,12 @@ def missing_challenge() -> ActiveLivenessResult:
                                 "the selfie came without the challenge frames")
 
 
+def challenge_not_performed() -> ActiveLivenessResult:
+    """A selfie uploaded where the partner allows that: the passive check alone decides."""
+    return ActiveLivenessResult(Challenge.MOVE_CLOSER, ActiveOutcome.NOT_PERFORMED, "NOT_PERFORMED",
+                                "the selfie was uploaded (the partner allows selfies without the challenge)")
+
+
 # Face codes the active check leaves alone: the selfie was unusable, the faces differ, or
 # there was no portrait to compare with.
 _STANDING_CODES = frozenset({FaceCode.NO_FACE_FOUND, FaceCode.TOO_MANY_FACES, FaceCode.FACE_TOO_BLURRY,
@@ -262,9 +269,9 @@ def apply_to_face(face: FaceResult, active: Optional[ActiveLivenessResult]) -> F
     distance) is overruled to FACE_MATCH; a passive FAKE_FACE against a passed challenge is
     a disagreement and goes to a person (FACE_UNCERTAIN). Codes that do not depend on
     liveness (mismatch, no face, no portrait...) stand; after a failed challenge a usable
-    selfie face is still marked fake (the FAKE_PHOTO tag).
+    selfie face is still marked fake (the FAKE_PHOTO tag). NOT_PERFORMED changes nothing.
     """
-    if active is None:
+    if active is None or active.outcome == ActiveOutcome.NOT_PERFORMED:
         return face
     if face.result in _STANDING_CODES:
         if active.outcome == ActiveOutcome.FAILED and face.result in _COMPARED_CODES:

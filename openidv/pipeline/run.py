@@ -16,7 +16,9 @@ from typing import Any, Mapping, Optional
 import numpy as np
 
 from openidv.core.vocab import DocumentCode, FaceCode, FraudTag, Liveness, Step, SuspicionReason, TokenType
-from openidv.pipeline.active_liveness import ActiveLivenessResult, apply_to_face, check_challenge, missing_challenge
+from openidv.pipeline.active_liveness import (
+    ActiveLivenessResult, apply_to_face, challenge_not_performed, check_challenge, missing_challenge,
+)
 from openidv.pipeline.decision import Decision, Reason, decide
 from openidv.pipeline.document import analyse_document, has_document
 from openidv.pipeline.document.portrait import embed_document_portrait
@@ -165,6 +167,9 @@ class ChallengeInput:
 
     challenge: str
     frames: tuple[np.ndarray, ...]
+    # False where the partner lets a selfie come without the challenge (uploaded): no
+    # frames then mean "not performed" rather than "inconclusive".
+    required: bool = True
 
 
 @dataclass(frozen=True)
@@ -183,8 +188,10 @@ def _selfie_and_challenge(engines: Engines, selfie_image: np.ndarray,
     if challenge is None:
         return _SelfieWork(selfie, None, seconds)
     started = time.perf_counter()
-    active = (check_challenge(engines, challenge.challenge, challenge.frames, selfie.embedding)
-              if challenge.frames else missing_challenge())
+    if challenge.frames:
+        active = check_challenge(engines, challenge.challenge, challenge.frames, selfie.embedding)
+    else:
+        active = missing_challenge() if challenge.required else challenge_not_performed()
     seconds["active_liveness"] = time.perf_counter() - started
     return _SelfieWork(selfie, active, seconds)
 

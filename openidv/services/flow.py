@@ -5,11 +5,12 @@ go on. The pages themselves are in web/flow."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Optional
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from openidv.config import Settings
@@ -20,11 +21,13 @@ from openidv.services.intake import TokenSnapshot, snapshot
 from openidv.services.partners import PartnerContext, partner_context
 from openidv.services.queue import JobQueue
 from openidv.services.verifications import expire_if_due
+from openidv.store import drafts
 from openidv.store.crypto import signing_keys
 from openidv.store.db import session_scope
+from openidv.store.files import make_file_store
 from openidv.store.leases import update_if
 from openidv.store.models import Partner, Verification, utcnow
-from openidv.store.verifications import verification_by_token
+from openidv.store.verifications import handoff_digit_string, verification_by_token
 
 HANDLE_TTL_SECONDS = 4 * 3600  # longer than the longest session (3600 s) plus processing
 # Platforms of images handed in through this flow (a submitted flow shows its outcome).
@@ -62,6 +65,10 @@ class FlowState:
     # session_expired, or submitted (handed in through this flow: show the outcome).
     problem: Optional[str]
     snapshot: TokenSnapshot
+    scan_ref: str = ""
+    consent_given: bool = False
+    session_ends_at: Optional[dt.datetime] = None
+    now: Optional[dt.datetime] = None
 
 
 def session_ends_at(verification: Verification) -> Optional[dt.datetime]:
@@ -119,6 +126,10 @@ def load_flow(key: str, handles: FlowHandles, queue: JobQueue, *, start_session:
             status=verification.status,
             problem=flow_problem(verification, now),
             snapshot=snapshot(verification),
+            scan_ref=verification.scan_ref,
+            consent_given=verification.consent_given_at is not None,
+            session_ends_at=session_ends_at(verification),
+            now=now,
         )
     if hook:
         queue.submit_webhook(hook)
@@ -135,12 +146,90 @@ def usable_flow(state: FlowState) -> TokenSnapshot:
 
 
 def flow_by_digits(digits: str) -> Optional[int]:
-    """The newest unused verification with this 8-digit code."""
+    """The newest unused verification with this 8-digit code (a hand-off code only while it
+    lasts)."""
     with session_scope() as session:
         return session.scalar(
             select(Verification.id)
             .where(Verification.digit_string == digits, Verification.token_used.is_(False),
-                   Verification.status == Status.ACTIVE)
+                   Verification.status == Status.ACTIVE,
+                   or_(Verification.digit_string_expires_at.is_(None),
+                       Verification.digit_string_expires_at > utcnow()))
             .order_by(Verification.id.desc())
             .limit(1)
         )
+
+
+# ------------------------------------------------------------------ saved progress
+
+
+def save_flow_photos(verification_id: int, document_type: str, images: dict[str, tuple[bytes, str]],
+                     settings: Settings, replace_prefix: Optional[str] = None) -> None:
+    """Keep photos that passed the instant check (a reload or Back loses nothing)."""
+    with session_scope() as session:
+        drafts.save_drafts(session, make_file_store(settings), verification_id, document_type, images,
+                           replace_prefix)
+
+
+def saved_flow_steps(verification_id: int, document_type: str) -> list[str]:
+    with session_scope() as session:
+        return drafts.saved_steps(session, verification_id, document_type)
+
+
+def saved_flow_photos(verification_id: int, settings: Settings,
+                      document_type: Optional[str] = None) -> dict[str, tuple[bytes, str]]:
+    with session_scope() as session:
+        return drafts.load_drafts(session, make_file_store(settings), verification_id, document_type)
+
+
+def forget_flow_photos(verification_id: int, settings: Settings) -> int:
+    """Erase a flow's saved photos (handed in, expired, or the person started over)."""
+    with session_scope() as session:
+        return drafts.erase_drafts(session, make_file_store(settings), verification_id)
+
+
+# ------------------------------------------------------------------ consent
+
+
+def record_consent(verification_id: int, *, given: bool, language: str, text: str) -> bool:
+    """Keep the person's answer to the consent notice with the verification: when, in which
+    language, and the text they saw (its SHA-256 too, to compare versions). Only while the
+    flow can still be used; False otherwise."""
+    now = utcnow()
+    record = {"decision": "given" if given else "declined", "at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "language": language, "text": text, "textSha256": hashlib.sha256(text.encode()).hexdigest()}
+    with session_scope() as session:
+        return update_if(session, Verification, Verification.id == verification_id,
+                         Verification.token_used.is_(False), Verification.status == Status.ACTIVE,
+                         consent=record, consent_given_at=now if given else None)
+
+
+def partner_logo(logo_sha256: str) -> Optional[bytes]:
+    """A partner's stored logo by its hash (the URL names the hash, so it can be cached)."""
+    with session_scope() as session:
+        return session.scalar(select(Partner.logo_png).where(Partner.logo_sha256 == logo_sha256).limit(1))
+
+
+# ------------------------------------------------------------------ hand-off to a phone
+
+# A code made for the hand-off works this long: enough to pick up a phone and type it, short
+# enough that codes made on demand do not pile up for someone guessing at /flow (the partner's
+# own codes, asked for at POST /token, last as long as the token).
+HANDOFF_CODE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class Handoff:
+    digits: str
+    expires_at: Optional[dt.datetime]
+
+
+def handoff_code(verification_id: int) -> Optional[Handoff]:
+    """The flow's 8-digit code for continuing on another device, made on demand; None when
+    the flow can no longer be used."""
+    with session_scope() as session:
+        verification = session.get(Verification, verification_id)
+        if verification is None or flow_problem(verification, utcnow()) is not None:
+            return None
+        digits, expires = handoff_digit_string(session, verification, HANDOFF_CODE_SECONDS)
+        return Handoff(digits, expires)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from openidv.store.db import session_scope
 from openidv.store.models import Partner
@@ -28,10 +28,18 @@ class PartnerContext:
     error_url: Optional[str]
     unverified_url: Optional[str]
     frame_ancestors: Optional[str]
+    # Hosted flow settings (see store.models.Partner).
+    selfie_camera_only: bool = True
+    consent_texts: Optional[dict[str, str]] = None
+    brand_color: Optional[str] = None
+    logo_sha256: Optional[str] = None
 
 
 def partner_context(partner: Partner) -> PartnerContext:
-    return PartnerContext(**{f.name: getattr(partner, f.name) for f in dataclasses.fields(PartnerContext)})
+    values: dict[str, Any] = {f.name: getattr(partner, f.name) for f in dataclasses.fields(PartnerContext)}
+    if values["selfie_camera_only"] is None:  # a row not yet flushed has no server default
+        values["selfie_camera_only"] = True
+    return PartnerContext(**values)
 
 
 @dataclass(frozen=True)

@@ -97,11 +97,12 @@ def _run_claimed(verification_id: int, engines: Engines, settings: Settings) -> 
 def _challenge_of(job: JobInput, images: dict) -> Optional[ChallengeInput]:  # noqa: ANN001
     """The hosted flow's "move closer" frames, taken out of ``images``. Every selfie handed in
     through the flow gets the active check; one without frames is checked as such (an
-    inconclusive result), never skipped."""
+    inconclusive result), never skipped — unless the partner allows uploaded selfies, when
+    it is recorded as not performed."""
     frames = tuple(images.pop(step) for step in frame_steps_in_order(list(images)))
     if job.platform not in FLOW_PLATFORMS or job.token_type != TokenType.IDENTIFICATION:
         return None
-    return ChallengeInput(Challenge.MOVE_CLOSER, frames)
+    return ChallengeInput(Challenge.MOVE_CLOSER, frames, required=job.selfie_camera_only)
 
 
 # At most this many scanRefs of matching faces are kept per verification (closest first):

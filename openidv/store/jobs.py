@@ -31,6 +31,7 @@ class JobInput:
     runs: int
     scan_ref: str
     platform: Optional[str] = None  # OTHER (direct processing), or PC / MOBILE / TABLET for the hosted flow
+    selfie_camera_only: bool = True  # the partner's hosted-flow setting (the challenge is required)
 
 
 def _lease_expired(now: dt.datetime, lease_seconds: int):  # noqa: ANN202 - a SQL expression
@@ -69,6 +70,7 @@ def load_job_input(verification_id: int, files: EncryptedFiles) -> JobInput:
             runs=v.processing_runs,
             scan_ref=v.scan_ref,
             platform=v.platform,
+            selfie_camera_only=partner.selfie_camera_only is not False,
         )
 
 

@@ -16,7 +16,9 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from openidv.core.vocab import Status
@@ -62,6 +64,16 @@ class Partner(Base):
     retention_data_days: Mapped[Optional[int]] = mapped_column(Integer)
     # Hosted flow inside an iframe: allowed embedding origins (CSP frame-ancestors).
     frame_ancestors: Mapped[Optional[str]] = mapped_column(String(1000))
+    # Hosted flow: the selfie only from the camera, with the "move closer" challenge (off:
+    # an uploaded selfie is accepted and the challenge recorded as not performed).
+    selfie_camera_only: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    # Hosted flow: the consent notice per language ({"en": "...", "de": "..."}; missing
+    # languages get openidv's default text), the brand colour (#rrggbb) and logo (a PNG
+    # re-encoded by openidv, served from its own origin).
+    consent_texts: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    brand_color: Mapped[Optional[str]] = mapped_column(String(7))
+    logo_png: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    logo_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -126,6 +138,12 @@ class Verification(Base):
     duplicate_doc_faces: Mapped[Optional[list[Any]]] = mapped_column(JSON)
     # Hosted flow (/flow): when the end user opened it, and the reviewer's note.
     flow_started_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # The person's answer to the consent notice: when, in which language, which text.
+    consent_given_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    consent: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    # A digit string made on demand in the flow (desktop → phone hand-off) is short-lived;
+    # None for one the partner asked for at POST /token (valid as long as the token).
+    digit_string_expires_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     review_note: Mapped[Optional[str]] = mapped_column(Text)
     reviewer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reviewers.id"))
     # The reviewer's decision (approve / decline / resubmit) and reason as written.
@@ -158,6 +176,24 @@ class StoredFile(Base):
     deleted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
     verification: Mapped[Verification] = relationship(back_populates="files")
+
+
+class FlowDraft(Base):
+    """A photo the person took in the hosted flow and that passed the instant check, kept
+    (encrypted, in the file store) until the flow is handed in or its session ends, so that a
+    reload or the Back button loses nothing."""
+
+    __tablename__ = "flow_drafts"
+    __table_args__ = (UniqueConstraint("verification_id", "step", name="uq_flow_drafts_step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    verification_id: Mapped[int] = mapped_column(ForeignKey("verifications.id"), index=True)
+    step: Mapped[str] = mapped_column(String(40))  # FRONT, BACK, FACE, FACE_CHALLENGE_n, extra steps
+    document_type: Mapped[str] = mapped_column(String(30))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class FileBlob(Base):

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from openidv.core.token import TokenOptions
@@ -75,17 +75,38 @@ def create_verification(
     return NewToken(verification, auth_token, digit_string)
 
 
-def _unused_digit_string(session: Session) -> str:
+def _unused_digit_string(session: Session, now: Optional[dt.datetime] = None) -> str:
     for _ in range(20):
         digits = f"{secrets.randbelow(10**8):08d}"
         taken = session.scalar(
             select(Verification.id).where(
-                Verification.digit_string == digits, Verification.token_used.is_(False)
+                Verification.digit_string == digits, Verification.token_used.is_(False),
+                or_(Verification.digit_string_expires_at.is_(None),
+                    Verification.digit_string_expires_at > (now or utcnow())),
             )
         )
         if taken is None:
             return digits
     raise RuntimeError("could not find a free digit string")
+
+
+def handoff_digit_string(session: Session, verification: Verification, lifetime_seconds: int,
+                         now: Optional[dt.datetime] = None) -> tuple[str, Optional[dt.datetime]]:
+    """The verification's 8-digit code, made now when it has none (or its short-lived one
+    ran out): (code, when it stops working; None for a code the partner asked for)."""
+    now = now or utcnow()
+    if verification.digit_string and (verification.digit_string_expires_at is None
+                                      or verification.digit_string_expires_at > now):
+        return verification.digit_string, verification.digit_string_expires_at
+    expires = now + dt.timedelta(seconds=lifetime_seconds)
+    digits = _unused_digit_string(session, now)
+    if not update_if(session, Verification, Verification.id == verification.id,
+                     Verification.digit_string.is_(None) if verification.digit_string is None
+                     else Verification.digit_string == verification.digit_string,
+                     digit_string=digits, digit_string_expires_at=expires):
+        session.refresh(verification)  # a concurrent request made one first: that one counts
+        return verification.digit_string, verification.digit_string_expires_at
+    return digits, expires
 
 
 class TokenProblem(Exception):

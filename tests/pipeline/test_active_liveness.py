@@ -145,3 +145,11 @@ def test_no_challenge_leaves_the_face_result_alone():
     before = face(FaceCode.FACE_UNCERTAIN, 0.40, Liveness.FACE_UNCERTAIN)
     assert al.apply_to_face(before, None) is before
     assert al.missing_challenge().outcome == al.ActiveOutcome.INCONCLUSIVE
+
+
+def test_a_challenge_not_performed_leaves_the_passive_result():
+    # The partner allows uploaded selfies: the passive check decides, in both directions.
+    for before in (face(FaceCode.FACE_MATCH, 0.40, Liveness.LIVE),
+                   face(FaceCode.FACE_UNCERTAIN, 0.40, Liveness.FACE_UNCERTAIN)):
+        assert al.apply_to_face(before, al.challenge_not_performed()) is before
+    assert al.challenge_not_performed().outcome == al.ActiveOutcome.NOT_PERFORMED

@@ -112,6 +112,11 @@ def has_document(engines: Engines, image: np.ndarray) -> bool:
     or a blank page shows too few text lines covering too little area.
     """
     lines, area = fast_text_stats(engines, image)
+    return looks_like_document(lines, area)
+
+
+def looks_like_document(lines: int, area: float) -> bool:
+    """Many text lines, or a fair number of lines that fill the frame (see the constants)."""
     if lines >= FAST_CHECK_MANY_TEXT_LINES:
         return True
     return lines >= FAST_CHECK_MIN_TEXT_LINES and area >= FAST_CHECK_MIN_TEXT_AREA

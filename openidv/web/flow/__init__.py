@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from openidv.web.flow import consent, handoff, photos  # noqa: F401 - they add their routes to the flow's router
 from openidv.web.flow import embedding
 from openidv.web.flow.pages import STATIC_PREFIX, router
 from openidv.web.templating import WEB_DIR

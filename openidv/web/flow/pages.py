@@ -10,7 +10,6 @@ partner's successUrl / unverifiedUrl / errorUrl once the automatic decision is s
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any, Optional
 from urllib.parse import quote
 
@@ -19,18 +18,15 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from openidv.core.errors import ApiError, BadValue, MissingValue, RequestTooLarge
+from openidv.core.errors import BadValue, RequestTooLarge
 from openidv.core.steps import capture_steps
-from openidv.core.vocab import IMAGE_STEPS, Platform, Status, Step, TokenType
-from openidv.http.body import read_form, read_json_object
-from openidv.pipeline.active_liveness import MAX_FRAMES, ActiveOutcome, Challenge, check_challenge
-from openidv.pipeline.face import main_face_embedding
+from openidv.core.vocab import Platform, Status, Step, TokenType
+from openidv.http.body import read_form
+from openidv.pipeline.active_liveness import FRAME_STEP_PREFIX
 from openidv.services import flow as flow_sessions
 from openidv.services.flow import FlowHandles, FlowState
-from openidv.services.intake import FRAME_MAX_BYTES, ImageSubmission, accept_images, decode_frames
 from openidv.services.runtime import Runtime
-from openidv.services.uploads import decode_upload, validate_photos
-from openidv.web.flow.guards import AttemptLimiter, json_only, same_origin
+from openidv.web.flow.guards import AttemptLimiter, same_origin
 from openidv.web.flow.i18n import LOCALES, Translator, country_options, language_names, pick_language
 from openidv.web.security import PagePolicy, frame_ancestors, secure
 from openidv.web.templating import render
@@ -58,8 +54,6 @@ CHALLENGE_CHECKS_PER_VERIFICATION = 5
 
 router = APIRouter(include_in_schema=False)
 _digit_attempts = AttemptLimiter(DIGIT_ATTEMPTS_PER_WINDOW, DIGIT_WINDOW_SECONDS)
-_checks_done: dict[int, int] = {}
-_challenge_checks_done: dict[int, int] = {}
 
 
 # ---------------------------------------------------------------- helpers
@@ -115,6 +109,12 @@ def _load(request: Request, key: str, *, start_session: bool = False):  # noqa: 
                              start_session=start_session)
 
 
+def _seconds_left(state: FlowState) -> Optional[int]:
+    if state.session_ends_at is None or state.now is None:
+        return None
+    return max(0, int((state.session_ends_at - state.now).total_seconds()))
+
+
 def outcome_of(status: str) -> Optional[str]:
     """How the automatic decision maps onto the partner's pages; None while processing.
 
@@ -156,8 +156,9 @@ def flow_steps(state: FlowState, document: str, country: str) -> list[dict[str, 
         "facing": "user" if name in SELFIE_STEPS else "environment",
         "guide": "face" if name in SELFIE_STEPS else "document",
         "additional": name in extra,
-        # The selfie is taken with the camera only, during the challenge (no upload).
+        # The selfie is taken during the challenge; an upload only where the partner allows it.
         "challenge": name in SELFIE_STEPS,
+        "upload": name not in SELFIE_STEPS or not state.partner.selfie_camera_only,
     } for name in names + extra]
 
 
@@ -225,7 +226,11 @@ async def _state_or_page(request: Request, key: str, *, start_session: bool
         return state, t, _redirect(_flow_url(key, "/wait", lang=requested))
     if state.problem is not None:
         status = 410 if state.problem in ("used", "expired", "session_expired") else 403
-        return state, t, _message(t, state.problem, status, _ancestors(state))
+        if state.problem in ("expired", "session_expired"):  # nothing can be handed in any more
+            await run_in_threadpool(flow_sessions.forget_flow_photos, state.verification_id,
+                                    _runtime(request).settings)
+        return state, t, _message(t, state.problem, status, _ancestors(state), **_way_back(state, "error"),
+                                  **brand_of(state))
     return state, t, None
 
 
@@ -237,13 +242,14 @@ async def start(request: Request, key: str) -> Response:
     document, country = _choices(state)
     lang = request.query_params.get("lang")
     if document and country and not state.token.show_instructions:
-        return _redirect(_flow_url(key, "/capture", document=document, country=country, lang=lang), _ancestors(state))
+        return _redirect(_flow_url(key, "/capture" if state.consent_given else "/consent", document=document,
+                                   country=country, lang=lang), _ancestors(state))
     return _page(
         "start", t, ancestors=_ancestors(state),
         show_instructions=state.token.show_instructions, selfie=state.token.token_type == TokenType.IDENTIFICATION,
         document=document, country=country, documents=list(state.token.documents),
         countries=[c for c in country_options(t.language) if state.token.allows_country(c[0])],
-        capture_url=_flow_url(key, "/capture"),
+        capture_url=_flow_url(key, "/capture" if state.consent_given else "/consent"), **brand_of(state),
     )
 
 
@@ -258,9 +264,18 @@ async def capture(request: Request, key: str) -> Response:
     lang = request.query_params.get("lang")
     if document not in state.token.documents or len(country) != 2 or pycountry.countries.get(alpha_2=country) is None:
         return _redirect(_flow_url(key, lang=lang), _ancestors(state))
+    if not state.consent_given:  # nothing is photographed before the person agreed
+        return _redirect(_flow_url(key, "/consent", document=document, country=country, lang=lang),
+                         _ancestors(state))
     settings = _runtime(request).settings
+    saved = await run_in_threadpool(flow_sessions.saved_flow_steps, state.verification_id, document)
     config = {
         "checkUrl": _flow_url(key, "/check", lang=lang),
+        "startUrl": _flow_url(key, lang=lang),
+        "handoffUrl": _flow_url(key, "/handoff"),
+        "saved": {step: _flow_url(key, f"/photo/{step}") for step in saved if not step.startswith(FRAME_STEP_PREFIX)},
+        "savedFrames": any(step.startswith(FRAME_STEP_PREFIX) for step in saved),
+        "sessionSeconds": _seconds_left(state),
         "submitUrl": _flow_url(key, "/submit", lang=lang),
         "country": country,
         "documentType": document,
@@ -270,139 +285,8 @@ async def capture(request: Request, key: str) -> Response:
         "strings": t.strings("js_"),
     }
     return _page("capture", t, ancestors=_ancestors(state), steps=flow_steps(state, document, country),
-                 document=document, config=config, keep_query={"document": document, "country": country})
-
-
-@router.post("/flow/{key}/check")
-async def check(request: Request, key: str) -> Response:
-    """Instant feedback on one photo: the fast photo validation of /process, nothing stored."""
-    runtime = _runtime(request)
-    if not same_origin(request, runtime.settings.public_url) or not json_only(request):
-        return _json({"ok": False, "message": "Forbidden"}, 403)
-    state = await _load(request, key) if KEY_RE.match(key) else None
-    if state is None or state.problem is not None:
-        return _json({"ok": False, "reason": "unusable"}, 410)
-    t = Translator(pick_language(request.query_params.get("lang"), state.token.locale))
-    settings = runtime.settings
-    max_bytes = state.partner.max_image_bytes or settings.max_image_bytes
-    done = _checks_done.get(state.verification_id, 0)
-    if done >= CHECKS_PER_VERIFICATION:
-        return _json({"ok": True, "checked": False}, ancestors=_ancestors(state))  # submit still validates
-    if len(_checks_done) > 100_000:  # bound memory; the cap is a courtesy limit, not security
-        _checks_done.clear()
-    _checks_done[state.verification_id] = done + 1
-    try:
-        # 4/3 base64 overhead plus the JSON around it.
-        body = await read_json_object(request, (max_bytes + MAX_FRAMES * FRAME_MAX_BYTES) * 4 // 3 + 8192,
-                                      settings.body_timeout_seconds)
-        step, image = str(body.get("step", "")), body.get("image")
-        if step not in IMAGE_STEPS and not re.fullmatch(r"[A-Z0-9_]{1,40}", step):
-            raise BadValue("Bad value for field 'step'")
-        if not isinstance(image, str):
-            raise BadValue("Bad value for field 'image'")
-        upload = await run_in_threadpool(decode_upload, step, image, max_bytes=max_bytes,
-                                         max_megapixels=settings.max_megapixels)
-        if state.partner.photo_validation and step in (Step.FRONT, Step.FACE):
-            await run_in_threadpool(validate_photos, runtime.engines, {step: upload})
-        frames = _frames_of(body) if step in SELFIE_STEPS else ()
-        if frames and _challenge_check_allowed(state.verification_id):
-            problem = await run_in_threadpool(_challenge_problem, runtime.engines, upload.pixels, frames)
-            if problem is not None:
-                return _json({"ok": False, "identifier": "CHALLENGE", "message": t(problem)},
-                             ancestors=_ancestors(state))
-    except ApiError as error:
-        return _json({"ok": False, "identifier": error.identifier, "message": _error_text(t, error)},
-                     ancestors=_ancestors(state))
-    return _json({"ok": True, "checked": True}, ancestors=_ancestors(state))
-
-
-def _frames_of(body: dict[str, Any]) -> tuple[str, ...]:
-    frames = body.get("frames")
-    if frames is None:
-        return ()
-    if not isinstance(frames, list) or len(frames) > MAX_FRAMES or not all(isinstance(f, str) for f in frames):
-        raise BadValue("Bad value for field 'frames'")
-    return tuple(frames)
-
-
-def _challenge_check_allowed(verification_id: int) -> bool:
-    """A few instant challenge checks per verification: enough for a person to get it right,
-    too few to tune an attack against (the worker checks the handed-in frames anyway)."""
-    done = _challenge_checks_done.get(verification_id, 0)
-    if done >= CHALLENGE_CHECKS_PER_VERIFICATION:
-        return False
-    if len(_challenge_checks_done) > 100_000:
-        _challenge_checks_done.clear()
-    _challenge_checks_done[verification_id] = done + 1
-    return True
-
-
-def _challenge_problem(engines: Any, selfie: Any, frames: tuple[str, ...]) -> Optional[str]:
-    """The message key telling the person to try the challenge again, or None when it passed.
-
-    Failed and inconclusive get the same words (an attacker learns nothing from the
-    difference); only "you did not come closer" is said as such, since that is the
-    common honest mistake.
-    """
-    decoded = [u.pixels for u in decode_frames(frames).values()]
-    result = check_challenge(engines, Challenge.MOVE_CLOSER, decoded, main_face_embedding(engines, selfie))
-    if result.outcome == ActiveOutcome.PASSED:
-        return None
-    return "challenge_not_closer" if result.why == "NOT_CLOSER" else "challenge_retry"
-
-
-def _error_text(t: Translator, error: ApiError) -> str:
-    """The person's words for an API error (its own message is for developers)."""
-    known = {"DOC_NOT_FOUND", "NO_FACE_FOUND", "REQUEST_TOO_LARGE", "ENCODING_ERROR", "TOKEN_NOT_VALID",
-             "MISSING_VALUE"}
-    return t(f"error_{error.identifier}") if error.identifier in known else t("error_GENERIC")
-
-
-@router.post("/flow/{key}/submit")
-async def submit(request: Request, key: str) -> Response:
-    """Hand the photos in: the same use case as POST /process, with platform PC or MOBILE."""
-    runtime = _runtime(request)
-    if not same_origin(request, runtime.settings.public_url) or not json_only(request):
-        return _json({"ok": False, "message": "Forbidden"}, 403)
-    state = await _load(request, key) if KEY_RE.match(key) else None
-    if state is None or state.problem is not None:
-        return _json({"ok": False, "reason": "unusable", "next": _flow_url(key)}, 410)
-    lang = request.query_params.get("lang")
-    t = Translator(pick_language(lang, state.token.locale))
-    try:
-        body = await read_json_object(request, runtime.settings.max_request_bytes,
-                                      runtime.settings.body_timeout_seconds)
-        submission = replace(_submission(state, body, platform_of(request.headers.get("user-agent", ""))),
-                             client_ip=request.client.host if request.client else None)
-        await run_in_threadpool(accept_images, flow_sessions.usable_flow(state), submission, state.partner,
-                                engines=runtime.engines, queue=runtime.queue, settings=runtime.settings)
-    except ApiError as error:
-        return _json({"ok": False, "identifier": error.identifier, "step": error.step,
-                      "message": _error_text(t, error)}, ancestors=_ancestors(state))
-    _checks_done.pop(state.verification_id, None)
-    _challenge_checks_done.pop(state.verification_id, None)
-    return _json({"ok": True, "next": _flow_url(key, "/wait", lang=lang)}, ancestors=_ancestors(state))
-
-
-def _submission(state: FlowState, body: dict[str, Any], platform: str) -> ImageSubmission:
-    fixed_document, fixed_country = _choices(state)
-    document = fixed_document or body.get("documentType")
-    country = fixed_country or body.get("country")
-    images = body.get("images")
-    if not isinstance(document, str) or document not in state.token.documents:
-        raise BadValue("Bad value for field 'documentType'")
-    if not isinstance(country, str) or pycountry.countries.get(alpha_2=country.upper()) is None:
-        raise BadValue("Bad value for field 'country'")
-    if not isinstance(images, dict) or len(images) > len(IMAGE_STEPS) + 20 or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in images.items()
-    ):
-        raise BadValue("Bad value for field 'images'")
-    frames = _frames_of(body)
-    if Step.FACE in images and not frames:
-        # The selfie is only accepted with its challenge: no silent fallback to a still photo.
-        raise MissingValue("The selfie's movement check is missing", step=Step.FACE)
-    return ImageSubmission(country=country.upper(), document_type=document, images=images, platform=platform,
-                           challenge_frames=frames)
+                 document=document, config=config, keep_query={"document": document, "country": country},
+                 **brand_of(state))
 
 
 @router.get("/flow/{key}/wait")
@@ -415,7 +299,7 @@ async def wait(request: Request, key: str) -> Response:
     if state.problem != "submitted":
         return _redirect(_flow_url(key, lang=lang), _ancestors(state))
     return _page("wait", t, ancestors=_ancestors(state), status_url=_flow_url(key, "/status"),
-                 finish_url=_flow_url(key, "/finish", lang=lang))
+                 finish_url=_flow_url(key, "/finish", lang=lang), **brand_of(state))
 
 
 @router.get("/flow/{key}/status")
@@ -445,5 +329,30 @@ async def finish(request: Request, key: str) -> Response:
     url = outcome_url(state, outcome)
     if url:
         return _redirect(url, _ancestors(state))
-    return _message(t, f"done_{outcome}", 200, _ancestors(state))
+    return _message(t, f"done_{outcome}", 200, _ancestors(state), **_way_back(state, outcome), **brand_of(state))
+
+
+def brand_of(state: Optional[FlowState]) -> dict[str, Any]:
+    """What the page template needs to show the partner's colour, logo and name."""
+    if state is None:
+        return {}
+    partner = state.partner
+    return {
+        "brand_css": f"/flow-brand/colour-{partner.brand_color[1:]}.css" if partner.brand_color else None,
+        "logo_url": f"/flow-brand/logo-{partner.logo_sha256}.png" if partner.logo_sha256 else None,
+        "partner_name": partner.name,
+    }
+
+
+def _way_back(state: FlowState, outcome: str) -> dict[str, Any]:
+    """The partner's page to go back to (a not-verified person may land on errorUrl when
+    there is no unverifiedUrl) and the verification's reference for their support.
+
+    The reference is the scanRef: it is not a credential (reading a verification needs the
+    partner's API key and secret, or a console login), and it is what the partner's support
+    and the console search by."""
+    url = outcome_url(state, outcome)
+    if url is None and outcome == "unverified":
+        url = outcome_url(state, "error")
+    return {"back_url": url, "reference": state.scan_ref}
 

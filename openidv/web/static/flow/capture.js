@@ -23,12 +23,15 @@
   }
 
   function stopCamera() {
+    stopLive();
     if (stream) {
       stream.getTracks().forEach(function (track) { track.stop(); });
       stream = null;
     }
     sections.forEach(function (section) {
       var viewport = el(section, ".viewport");
+      section.classList.remove("live");
+      document.body.classList.remove("live-camera");
       if (viewport) {
         viewport.hidden = true;
         viewport.classList.remove("near");
@@ -64,7 +67,7 @@
 
   function offerUpload(section, text) {
     setNotice(section, text, "warning");
-    if (section.dataset.challenge) {
+    if (section.dataset.challenge && !section.dataset.upload) {
       // No still photo can stand in for the challenge: say so and let the person retry.
       el(section, ".retake").hidden = false;
       return;
@@ -74,9 +77,39 @@
     upload.classList.add("primary"); // the way on now
   }
 
+  /* Continuing on a phone: the code to type at /flow there and a QR code of the link
+     (made by the server; the photos taken so far are kept). */
+  var handoffShown = false;
+  function showHandoff(focus) {
+    var panel = document.getElementById("handoff");
+    if (handoffShown) { if (focus) { document.getElementById("handoff-title").focus(); } return; }
+    postJson(config.handoffUrl, {}).then(function (answer) {
+      if (!answer.data.ok) { return; }
+      handoffShown = true;
+      var code = answer.data.code;
+      document.getElementById("handoff-code").textContent = code.slice(0, 4) + " " + code.slice(4);
+      document.getElementById("handoff-qr").src = answer.data.qr;
+      var where = S.handoff_where.replace("{url}", answer.data.entryUrl);
+      if (typeof answer.data.expiresIn === "number") {
+        where += " " + S.handoff_expires.replace("{minutes}", String(Math.max(1, Math.round(answer.data.expiresIn / 60))));
+      }
+      document.getElementById("handoff-where").textContent = where;
+      panel.hidden = false;
+      document.getElementById("handoff-offer").hidden = true;
+      if (focus) { document.getElementById("handoff-title").focus(); }
+    }).catch(function () {});
+  }
+
+  function cameraMissing(section) {
+    // No camera on this device: the phone is the way on (shown without being asked).
+    showHandoff(false);
+  }
+
   function startCamera(section) {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      offerUpload(section, section.dataset.challenge ? S.challenge_camera_missing : S.camera_missing);
+      cameraMissing(section);
+      offerUpload(section, section.dataset.challenge && !section.dataset.upload ? S.challenge_camera_missing
+                                                                                 : S.camera_missing);
       return;
     }
     setNotice(section, S.camera_starting);
@@ -94,18 +127,23 @@
       video.srcObject = media;
       el(section, ".viewport").hidden = false;
       el(section, ".capture").hidden = false;
+      section.classList.add("live"); // full screen on a phone (flow.css)
+      document.body.classList.add("live-camera");
       setNotice(section, "");
+      startLive(section);
       var playing = video.play();
       if (playing && playing.catch) { playing.catch(function () {}); }
     }).catch(function (error) {
       var name = error && error.name;
-      var challenge = Boolean(section.dataset.challenge);
+      // Where the partner allows an uploaded selfie, the camera messages offer the upload.
+      var challenge = Boolean(section.dataset.challenge) && !section.dataset.upload;
       var text = challenge ? S.challenge_camera_needed : S.camera_failed;
       if (name === "NotAllowedError" || name === "SecurityError") {
         text = challenge ? S.challenge_camera_needed : S.camera_denied;
       }
       if (name === "NotFoundError" || name === "OverconstrainedError" || name === "NotReadableError") {
         text = challenge ? S.challenge_camera_missing : S.camera_missing;
+        cameraMissing(section);
       }
       offerUpload(section, text);
     });
@@ -119,6 +157,120 @@
     canvas.height = Math.round(video.videoHeight * scale);
     canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
     return canvas.toDataURL("image/jpeg", quality);
+  }
+
+  /* Live feedback on the camera picture, a few times a second, on a 240 px wide copy of the
+     part inside the frame guide: sharpness (variance of the Laplacian: shared/data documents
+     measure >= 349 at this size, the same blurred by 0.6 % of their size <= 137), glare
+     (share of blown-out pixels) and darkness (mean brightness). A document photo is taken
+     automatically once the picture has been good and steady for about a second; the server
+     then checks the still with the analysis's own measures. */
+  var LIVE = { side: 240, everyMs: 300, sharpMin: 200, glareMax: 0.03, darkMin: 50, steadyMax: 8,
+               goodNeeded: 3, autoTries: 3, pauseMs: 3000 };
+  var live = { timer: null, good: 0, last: null, tries: 0, busy: false, pausedUntil: 0 };
+
+  function measureLive(video) {
+    var w = LIVE.side;
+    var h = Math.round(video.videoHeight * w / video.videoWidth);
+    var canvas = measureLive.canvas || (measureLive.canvas = document.createElement("canvas"));
+    canvas.width = w;
+    canvas.height = h;
+    var context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(video, 0, 0, w, h);
+    var x0 = Math.round(w * 0.07), x1 = Math.round(w * 0.93), y0 = Math.round(h * 0.15), y1 = Math.round(h * 0.85);
+    var data = context.getImageData(x0, y0, x1 - x0, y1 - y0).data;
+    var cols = x1 - x0, rows = y1 - y0;
+    var grey = new Float32Array(cols * rows);
+    var sum = 0, bright = 0;
+    for (var i = 0; i < grey.length; i++) {
+      var v = 0.299 * data[i * 4] + 0.587 * data[i * 4 + 1] + 0.114 * data[i * 4 + 2];
+      grey[i] = v;
+      sum += v;
+      if (v >= 250) { bright += 1; }
+    }
+    var lapSum = 0, lapSq = 0, n = 0;
+    for (var y = 1; y < rows - 1; y++) {
+      for (var x = 1; x < cols - 1; x++) {
+        var k = y * cols + x;
+        var lap = 4 * grey[k] - grey[k - 1] - grey[k + 1] - grey[k - cols] - grey[k + cols];
+        lapSum += lap;
+        lapSq += lap * lap;
+        n += 1;
+      }
+    }
+    var mean = lapSum / n;
+    var change = 0;
+    if (live.last && live.last.length === grey.length) {
+      for (var j = 0; j < grey.length; j += 7) { change += Math.abs(grey[j] - live.last[j]); }
+      change /= Math.ceil(grey.length / 7);
+    } else {
+      change = 255;
+    }
+    live.last = grey;
+    return { sharpness: lapSq / n - mean * mean, glare: bright / grey.length, brightness: sum / grey.length,
+             change: change };
+  }
+
+  function liveHint(m, isDocument) {
+    if (m.brightness < LIVE.darkMin) { return S.live_dark; }
+    if (isDocument && m.glare > LIVE.glareMax) { return S.live_glare; }
+    if (m.sharpness < LIVE.sharpMin) { return isDocument && m.sharpness < LIVE.sharpMin / 8 ? S.live_empty : S.live_blurry; }
+    return "";
+  }
+
+  function stopLive() {
+    if (live.timer) { window.clearInterval(live.timer); }
+    live.timer = null;
+    live.good = 0;
+    live.last = null;
+  }
+
+  function startLive(section) {
+    stopLive();
+    live.tries = 0;
+    live.busy = false;
+    var video = el(section, "video");
+    var isDocument = !section.dataset.challenge;
+    live.timer = window.setInterval(function () {
+      if (sections[current] !== section || !stream || !video.videoWidth || live.busy) { return; }
+      if (section.dataset.running) { return; } // the selfie challenge is under way
+      var m = measureLive(video);
+      var hint = liveHint(m, isDocument);
+      var steady = m.change <= LIVE.steadyMax;
+      section.dataset.live = hint ? "poor" : "good";
+      if (Date.now() < live.pausedUntil) { return; }
+      setNotice(section, hint || (isDocument && steady ? S.live_good : ""), hint ? "warning" : "");
+      live.good = !hint && steady ? live.good + 1 : 0;
+      if (isDocument && live.good >= LIVE.goodNeeded && live.tries < LIVE.autoTries) {
+        autoCapture(section, video);
+      }
+    }, LIVE.everyMs);
+  }
+
+  /* The still goes to the server's check while the camera keeps running: accepted, it
+     becomes the photo; refused, the person hears why and the camera goes on. */
+  function autoCapture(section, video) {
+    live.busy = true;
+    live.tries += 1;
+    live.good = 0;
+    var dataUrl = grab(video, 0, 0.92);
+    setNotice(section, S.checking);
+    postJson(config.checkUrl, checkBody(section.dataset.step, dataUrl)).then(function (answer) {
+      live.busy = false;
+      if (sections[current] !== section || !stream) { return; }
+      if (answer.status === 410) { window.location.reload(); return; }
+      if (answer.data.ok) {
+        stopCamera();
+        accept(section, dataUrl, null, answer.data, S.auto_captured);
+        return;
+      }
+      live.pausedUntil = Date.now() + LIVE.pauseMs;
+      setNotice(section, answer.data.message || S.network, "error");
+    }).catch(function () {
+      live.busy = false;
+      live.pausedUntil = Date.now() + LIVE.pauseMs;
+      setNotice(section, S.network, "error");
+    });
   }
 
   function captureFrame(section) {
@@ -137,6 +289,7 @@
     var plan = config.challenge;
     var viewport = el(section, ".viewport");
     var taken = [];
+    section.dataset.running = "1";
     var selfie = grab(video, 0, 0.92);
     taken.push(base64Of(grab(video, plan.frameSide, 0.8)));
     el(section, ".capture").hidden = true;
@@ -145,12 +298,17 @@
     var interval = plan.seconds * 1000 / (plan.frames - 1);
     var count = 1;
     var timer = window.setInterval(function () {
-      if (sections[current] !== section || !stream) { window.clearInterval(timer); return; }
+      if (sections[current] !== section || !stream) {
+        window.clearInterval(timer);
+        delete section.dataset.running;
+        return;
+      }
       taken.push(base64Of(grab(video, plan.frameSide, 0.8)));
       count += 1;
       if (count === plan.frames - 1) { setNotice(section, S.challenge_hold, "warning"); }
       if (count >= plan.frames) {
         window.clearInterval(timer);
+        delete section.dataset.running;
         stopCamera();
         checkPhoto(section, selfie, S.challenge_done, taken);
       }
@@ -184,16 +342,12 @@
     delete frames[step];
     showPreview(section, dataUrl, false);
     setNotice(section, (firstNote ? firstNote + " " : "") + S.checking);
-    var body = { step: step, image: base64Of(dataUrl) };
+    var body = checkBody(step, dataUrl);
     if (challengeFrames) { body.frames = challengeFrames; }
     postJson(config.checkUrl, body).then(function (answer) {
       if (answer.status === 410) { window.location.reload(); return; } // expired or used: the page says so
       if (answer.data.ok) {
-        photos[step] = dataUrl;
-        if (challengeFrames) { frames[step] = challengeFrames; }
-        setNotice(section, S.ok, "ok");
-        el(section, ".next").hidden = false;
-        el(section, ".next").focus();
+        accept(section, dataUrl, challengeFrames, answer.data, "");
       } else {
         setNotice(section, answer.data.message || S.network, "error");
         el(section, ".retake").focus();
@@ -201,6 +355,24 @@
     }).catch(function () {
       setNotice(section, S.network, "error");
     });
+  }
+
+  function checkBody(step, dataUrl) {
+    return { step: step, image: base64Of(dataUrl), country: config.country, documentType: config.documentType };
+  }
+
+  function accept(section, dataUrl, challengeFrames, answer, firstNote) {
+    var step = section.dataset.step;
+    photos[step] = dataUrl;
+    if (challengeFrames) { frames[step] = challengeFrames; }
+    showPreview(section, dataUrl, true);
+    // A warning (e.g. "this looks like the front") can be overruled: some backs look so.
+    if (answer.warning) {
+      setNotice(section, answer.warning, "warning");
+    } else {
+      setNotice(section, (firstNote ? firstNote + " " : "") + S.ok, "ok");
+    }
+    el(section, ".next").focus();
   }
 
   function readFile(section, input) {
@@ -243,8 +415,11 @@
     var challengeFrames = null;
     sections.forEach(function (step) {
       var name = step.dataset.step;
-      if (name !== "REVIEW" && photos[name]) { images[name] = base64Of(photos[name]); }
-      if (frames[name]) { challengeFrames = frames[name]; }
+      // Saved photos (URLs, not data) are on the server already and are not sent again.
+      if (name !== "REVIEW" && photos[name] && photos[name].indexOf("data:") === 0) {
+        images[name] = base64Of(photos[name]);
+      }
+      if (frames[name] && frames[name] !== "saved") { challengeFrames = frames[name]; }
     });
     var body = { country: config.country, documentType: config.documentType, images: images };
     if (challengeFrames) { body.frames = challengeFrames; }
@@ -286,10 +461,50 @@
       startCamera(section);
     });
     el(section, ".next").addEventListener("click", function () { show(index + 1); });
+    el(section, ".step-back").addEventListener("click", function () {
+      if (index === 0) { stopCamera(); window.location.assign(config.startUrl); } else { show(index - 1); }
+    });
     var input = el(section, ".file");
     if (input) { input.addEventListener("change", function () { readFile(section, input); }); }
   });
 
+  /* Photos saved by the server (they passed the check before a reload): shown from there,
+     not sent again; the first step without one opens. */
+  Object.keys(config.saved || {}).forEach(function (step) { photos[step] = config.saved[step]; });
+  if (config.savedFrames && photos.FACE) { frames.FACE = "saved"; }
+
+  function startSessionTimer() {
+    var left = config.sessionSeconds;
+    if (typeof left !== "number") { return; }
+    var box = document.getElementById("session-timer");
+    var value = box.querySelector(".timer-value");
+    var warning = document.getElementById("session-warning");
+    var ends = Date.now() + left * 1000;
+    box.hidden = false;
+    function tick() {
+      var seconds = Math.max(0, Math.round((ends - Date.now()) / 1000));
+      var minutes = Math.floor(seconds / 60);
+      value.textContent = minutes + ":" + String(seconds % 60).padStart(2, "0");
+      if (seconds <= 120 && warning.hidden) {
+        warning.textContent = S.session_warning;
+        warning.hidden = false;
+        box.classList.add("ending");
+        document.body.classList.add("session-ending"); // room for the warning above a full-screen camera
+      }
+      if (seconds <= 0) { window.clearInterval(timer); window.location.reload(); } // the page says it expired
+    }
+    var timer = window.setInterval(tick, 1000);
+    tick();
+  }
+
   window.addEventListener("pagehide", stopCamera);
-  enterStep(sections[0]);
+  startSessionTimer();
+  // On a computer (a mouse, no touch screen) the phone is offered from the start.
+  if (window.matchMedia && window.matchMedia("(pointer: fine)").matches && !("ontouchstart" in window)) {
+    document.getElementById("handoff-offer").hidden = false;
+  }
+  document.getElementById("handoff-button").addEventListener("click", function () { showHandoff(true); });
+  var first = 0;
+  while (first < sections.length - 1 && photos[sections[first].dataset.step]) { first += 1; }
+  if (first === 0) { enterStep(sections[0]); } else { show(first); }
 }());
