@@ -11,7 +11,7 @@ from typing import AsyncIterator, Optional
 from fastapi import FastAPI
 
 from openidv import __version__
-from openidv.api import files_route, operations, partner
+from openidv.api import docs_page, files_route, operations, partner
 from openidv.api.auth import PartnerCache, RateLimiter
 from openidv.api.errors import install_error_handlers
 from openidv.config import Settings, get_settings
@@ -54,7 +54,7 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True,
         version=__version__,
         description="Self-hostable identity verification, compatible with the iDenfy v2 API.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by api/docs_page.py from local files
         redoc_url=None,
     )
     app.state.ready = False
@@ -64,6 +64,7 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True,
     app.state.flow_handles = FlowHandles(settings)
     for module in (partner, files_route, operations):
         app.include_router(module.router)
+    docs_page.install(app)
     console.install(app)
     flow.install(app)
     install_error_handlers(app)
