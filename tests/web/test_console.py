@@ -353,6 +353,19 @@ def test_search_by_every_criterion(app_client, make_partner, make_reviewer, make
         assert session.scalar(select(AuditEntry).where(AuditEntry.action == "search").order_by(AuditEntry.id.desc()))
 
 
+def test_out_of_range_search_dates_and_file_numbers_are_clear_errors(app_client, make_partner, make_reviewer,
+                                                                     make_verification, console_for):
+    p = make_partner()
+    scan_ref = make_verification(p.partner_id)
+    client = console_for(*make_reviewer(p.partner_id))
+    for params in ({"to": "9999-12-31"}, {"from": "9999-12-31"}, {"to": "2026-02-30"}, {"from": "yesterday"}):
+        r = client.get("/console/search", params=params)
+        assert r.status_code == 400 and "YYYY-MM-DD" in r.text, params
+    for number in ("99999999999999999999", "9223372036854775808", "0", "-1", "１２"):
+        r = client.get(f"/console/v/{scan_ref}/files/{number}")
+        assert r.status_code == 404 and "does not exist" in r.text, number
+
+
 def test_dashboard_counts_and_median(app_client, make_partner, make_reviewer, make_verification, console_for):
     p = make_partner()
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

@@ -53,11 +53,18 @@ def queue_page(user: ConsoleUser = Depends(current_user)) -> Response:
         return page("console/queue.html", {"user": user, "page": queue, "rows": rows, "active": "queue"})
 
 
-def _parse_date(text: str) -> Optional[dt.date]:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
+def _parse_date(text: str, label: str) -> Optional[dt.date]:
+    """A search date; 400 when it is not one (the search adds a day to "to": the last
+    representable day is out of range)."""
+    if not text:
         return None
+    try:
+        day = dt.date.fromisoformat(text[:10]) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or day >= dt.date.max:
+        raise ConsoleError(400, "Bad search", f"The “{label}” date must be a day written YYYY-MM-DD.")
+    return day
 
 
 @router.get("/search")
@@ -70,8 +77,8 @@ def search_page(request: Request, user: ConsoleUser = Depends(current_user)) -> 
         name=q.get("name", "")[:200],
         document_number=q.get("documentNumber", "")[:100],
         status=status if status in STATUSES else "",
-        date_from=_parse_date(q.get("from", "")),
-        date_to=_parse_date(q.get("to", "")),
+        date_from=_parse_date(q.get("from", ""), "from"),
+        date_to=_parse_date(q.get("to", ""), "to"),
     )
     results: list[Verification] = []
     with session_scope() as session:
@@ -164,12 +171,23 @@ def _image_response(data: bytes, content_type: str) -> Response:
         "Content-Disposition": "inline"})
 
 
+# File numbers are database integers: a longer digit string is no file (and would overflow
+# the database driver).
+MAX_FILE_ID = 2**63 - 1
+
+
+def _file_number(text: str) -> Optional[int]:
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else None
+    return number if number is not None and 0 < number <= MAX_FILE_ID else None
+
+
 @router.get("/v/{scan_ref}/files/{file_id}")
-def image(request: Request, scan_ref: str, file_id: int, user: ConsoleUser = Depends(current_user)) -> Response:
+def image(request: Request, scan_ref: str, file_id: str, user: ConsoleUser = Depends(current_user)) -> Response:
     """One stored image, decrypted for an authorised reviewer, with an audit entry."""
+    number = _file_number(file_id)
     with session_scope() as session:
         v = load_verification(session, user, scan_ref)
-        stored = _file_of(v, session.get(StoredFile, file_id))
+        stored = _file_of(v, session.get(StoredFile, number) if number is not None else None)
         data = make_file_store(request.app.state.runtime.settings).get(session, stored.storage_key)
         if data is None:
             raise ConsoleError(404, "Not found", "The image is missing from the file store.")
