@@ -37,6 +37,11 @@ def _partner_by_key(session, api_key: str):  # noqa: ANN001, ANN202
 @click.group()
 def main() -> None:
     """openidv: self-hostable identity verification."""
+    from openidv.datadir import restrict_umask
+
+    # Everything a command creates (database, queue, images, backups, metrics) holds
+    # personal data or keys: readable by the owner only, whatever the shell's umask.
+    restrict_umask()
 
 
 @main.command()
@@ -254,14 +259,16 @@ def purge(dry_run: bool) -> None:
 
 @main.command("backup")
 @click.argument("target", type=click.Path(file_okay=False))
-def backup_command(target: str) -> None:
-    """Back up a running embedded instance (database, images, key) into TARGET."""
+@click.option("--include-key", is_flag=True,
+              help="Also copy secret.key (otherwise keep the key apart: a backup with its key is readable by anyone who has it)")
+def backup_command(target: str, include_key: bool) -> None:
+    """Back up a running embedded instance (database and images) into TARGET."""
     from pathlib import Path
 
     from openidv.store.backup import BackupError, backup
 
     try:
-        _print_json(backup(get_settings(), Path(target)))
+        _print_json(backup(get_settings(), Path(target), include_key=include_key))
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
 

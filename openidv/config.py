@@ -97,7 +97,9 @@ class Settings(BaseSettings):
     def _key_file(self) -> bytes:
         path = self.home / "secret.key"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            from openidv.datadir import private_directory
+
+            private_directory(path.parent)
             # O_EXCL: two processes starting at once must not write two different keys.
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

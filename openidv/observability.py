@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 
 from openidv.config import get_settings
+from openidv.datadir import private_directory
 
 
 def configure_metrics_dir() -> None:
     """Point prometheus-client at $OPENIDV_HOME/metrics (unless the operator chose a directory)."""
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        path = Path(get_settings().home) / "metrics"
-        path.mkdir(parents=True, exist_ok=True)
+        path = private_directory(Path(get_settings().home) / "metrics")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
 

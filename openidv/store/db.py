@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Iterator
 
 from alembic import command
@@ -14,12 +15,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from openidv.config import Settings, get_settings
+from openidv.datadir import private_directory, private_file
 
 
 def make_engine(settings: Settings) -> Engine:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
-        settings.home.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(settings)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -71,11 +73,20 @@ def alembic_config(settings: Settings | None = None) -> AlembicConfig:
     return cfg
 
 
+def prepare_sqlite_file(settings: Settings) -> None:
+    """The data directory 0700 and a new database file 0600, before SQLite creates either
+    with the process's umask (its -wal and -shm files take the database file's mode)."""
+    private_directory(settings.home)
+    path = settings.resolved_database_url.removeprefix("sqlite:///")
+    if path and path != settings.resolved_database_url and ":memory:" not in path:
+        private_file(Path(path))
+
+
 def migrate(settings: Settings | None = None) -> None:
     """Bring the database schema to the newest migration (safe to run concurrently on PostgreSQL)."""
     settings = settings or get_settings()
     if settings.is_sqlite:
-        settings.home.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(settings)
     command.upgrade(alembic_config(settings), "head")
 
 
