@@ -68,5 +68,5 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True,
     console.install(app)
     flow.install(app)
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, body_timeout=settings.body_timeout_seconds)
     return app
