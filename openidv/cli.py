@@ -240,6 +240,72 @@ def reviewer_create(email: str, partner_key: Optional[str]) -> None:
                  "role": "reviewer" if partner_key else "operator"})
 
 
+def _reviewer_by_email(session, email: str):  # noqa: ANN001, ANN202
+    from openidv.store.reviewers import reviewer_by_email
+
+    found = reviewer_by_email(session, email)
+    if found is None:
+        raise click.ClickException(f"no reviewer {email}")
+    return found
+
+
+@reviewer.command("disable")
+@click.argument("email")
+def reviewer_disable(email: str) -> None:
+    """Refuse the reviewer's logins and end every session now."""
+    from openidv.store.audit import audit
+    from openidv.store.db import migrate as run_migrations
+    from openidv.store.db import session_scope
+    from openidv.store.reviewers import set_disabled
+
+    run_migrations()
+    with session_scope() as session:
+        found = _reviewer_by_email(session, email)
+        set_disabled(session, found, True)
+        audit(session, "system", "reviewer_disabled", None, {"reviewer": found.email})
+    _print_json({"email": email.lower(), "disabled": True})
+
+
+@reviewer.command("enable")
+@click.argument("email")
+def reviewer_enable(email: str) -> None:
+    """Allow a disabled reviewer to log in again."""
+    from openidv.store.audit import audit
+    from openidv.store.db import migrate as run_migrations
+    from openidv.store.db import session_scope
+    from openidv.store.reviewers import set_disabled
+
+    run_migrations()
+    with session_scope() as session:
+        found = _reviewer_by_email(session, email)
+        set_disabled(session, found, False)
+        audit(session, "system", "reviewer_enabled", None, {"reviewer": found.email})
+    _print_json({"email": email.lower(), "disabled": False})
+
+
+@reviewer.command("reset-password")
+@click.argument("email")
+def reviewer_reset_password(email: str) -> None:
+    """Give the reviewer a new generated password (printed once); every session ends."""
+    import secrets
+
+    from argon2 import PasswordHasher
+
+    from openidv.store.audit import audit
+    from openidv.store.db import migrate as run_migrations
+    from openidv.store.db import session_scope
+    from openidv.store.reviewers import set_password_hash
+
+    run_migrations()
+    password = secrets.token_urlsafe(15)
+    with session_scope() as session:
+        found = _reviewer_by_email(session, email)
+        set_password_hash(session, found, PasswordHasher().hash(password))
+        audit(session, "system", "reviewer_password_reset", None, {"reviewer": found.email})
+        disabled = found.disabled_at is not None
+    _print_json({"email": email.lower(), "password": password, "disabled": disabled})
+
+
 @main.command()
 @click.option("--dry-run", is_flag=True, help="Only show what would be erased")
 def purge(dry_run: bool) -> None:

@@ -203,6 +203,11 @@ class Reviewer(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     partner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("partners.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Sessions carry the generation they were issued in; raising it (logout, new password,
+    # disabling) ends every session of the reviewer at their next request.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A disabled reviewer cannot log in (and has no session left).
+    disabled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
 
 

@@ -72,6 +72,24 @@ def test_login_logout_and_session_cookie(app_client, make_partner, make_reviewer
     assert client.get("/console/queue", follow_redirects=False).status_code == 303
 
 
+def test_logout_ends_the_session_even_for_a_copy_of_the_cookie(app_client, make_reviewer):
+    email, password = make_reviewer(None)
+    client = TestClient(app_client.app)
+    assert login(client, email, password).status_code == 303
+    copied = client.cookies["openidv_console"]
+    other_tab = TestClient(app_client.app)
+    assert login(other_tab, email, password).status_code == 303
+    queue = client.get("/console/queue")
+    assert client.post("/console/logout", data={"csrf": csrf_of(queue.text)}, follow_redirects=False).status_code == 303
+    replay = TestClient(app_client.app)
+    replay.cookies.set("openidv_console", copied, path="/console")
+    assert replay.get("/console/queue", follow_redirects=False).headers["location"] == "/console/login"
+    # Logout ends every session of the reviewer (the generation is per reviewer).
+    assert other_tab.get("/console/queue", follow_redirects=False).status_code == 303
+    assert login(client, email, password).status_code == 303  # a new login works
+    assert client.get("/console/queue").status_code == 200
+
+
 def test_bad_login_is_refused_slowly_and_alike(app_client, make_partner, make_reviewer):
     email, password = make_reviewer(None)
     client = TestClient(app_client.app)
@@ -440,6 +458,28 @@ def test_review_on_a_real_server_reaches_api_and_webhook(service, partner, recei
     assert body["status"]["overall"] == "APPROVED" and body["status"]["manualDocument"] == "DOC_VALIDATED"
     expected = hmac.new(partner.webhook_secret.encode(), final[0].body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(final[0].headers["Idenfy-Signature"], expected)
+
+
+def test_disable_and_reset_password_end_sessions_on_a_real_server(service, partner):
+    email, password = _cli_reviewer(service, partner)
+    first, second = _browser_client(service, email, password), _browser_client(service, email, password)
+    try:
+        service.cli("reviewer", "disable", email)
+        for client in (first, second):
+            assert client.get("/console/queue", follow_redirects=False).headers["location"] == "/console/login"
+        assert login(httpx.Client(base_url=service.base_url), email, password).status_code == 401
+        service.cli("reviewer", "enable", email)
+        third = _browser_client(service, email, password)
+        reset = json.loads(service.cli("reviewer", "reset-password", email).stdout)
+        assert reset["password"] != password and reset["disabled"] is False
+        assert third.get("/console/queue", follow_redirects=False).status_code == 303  # its session ended
+        third.close()
+        assert login(httpx.Client(base_url=service.base_url), email, password).status_code == 401
+        with closing(_browser_client(service, email, reset["password"])) as fresh:
+            assert fresh.get("/console/queue").status_code == 200
+    finally:
+        first.close()
+        second.close()
 
 
 def test_concurrent_reviews_on_a_real_server_one_wins(service, partner):

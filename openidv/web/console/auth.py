@@ -1,8 +1,10 @@
 """Console sign-in: sessions, CSRF, login and logout, and the ``current_user`` dependency.
 
 * The session is a cookie signed with a key derived from the data key (every API process of
-  a deployment shares it), HttpOnly, SameSite=Strict, Secure behind https; it carries a
-  fingerprint of the reviewer's password hash, so a new password ends old sessions.
+  a deployment shares it), HttpOnly, SameSite=Strict, Secure behind https; it carries the
+  reviewer's session generation (checked against the database on every request: logout, a
+  new password and `openidv reviewer disable` raise it, ending every session) and a
+  fingerprint of the password hash.
 * Every POST form carries a CSRF token compared in constant time (the login form uses a
   signed double-submit cookie, later forms the token inside the session).
 * Login failures are counted per e-mail in the audit log (shared by all processes), a
@@ -34,7 +36,7 @@ from openidv.store.audit import audit
 from openidv.store.crypto import derive_key
 from openidv.store.db import session_scope
 from openidv.store.models import Reviewer
-from openidv.store.reviewers import login_locked, reviewer_by_email
+from openidv.store.reviewers import end_sessions, login_locked, reviewer_by_email
 from openidv.web.console.errors import ConsoleError, LoginRequired
 from openidv.web.templating import render
 
@@ -106,11 +108,13 @@ def session_user(request: Request) -> Optional[ConsoleUser]:
     try:
         data = _signer(request).loads(raw, max_age=SESSION_MAX_AGE)
         reviewer_id, csrf, fingerprint = int(data["r"]), str(data["c"]), str(data["h"])
+        generation = int(data["g"])
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
     with session_scope() as session:
         reviewer = session.get(Reviewer, reviewer_id)
-        if reviewer is None or not hmac.compare_digest(_password_fingerprint(reviewer.password_hash), fingerprint):
+        if (reviewer is None or reviewer.disabled_at is not None or reviewer.session_generation != generation
+                or not hmac.compare_digest(_password_fingerprint(reviewer.password_hash), fingerprint)):
             return None
         return ConsoleUser(reviewer.id, reviewer.email, reviewer.partner_id, csrf)
 
@@ -184,6 +188,7 @@ class LoginResult:
     reviewer: Optional[ConsoleUser]
     password_hash: str
     locked: bool
+    session_generation: int = 0
 
 
 def _attempt_login(email: str, password: str, client: str) -> LoginResult:
@@ -192,10 +197,10 @@ def _attempt_login(email: str, password: str, client: str) -> LoginResult:
         reviewer = reviewer_by_email(session, email)
         # Always one argon2 verification, whether or not the e-mail exists or is locked.
         ok = _password_ok(password, reviewer.password_hash if reviewer else _DUMMY_PASSWORD_HASH)
-        if ok and reviewer is not None and not locked:
+        if ok and reviewer is not None and reviewer.disabled_at is None and not locked:
             audit(session, reviewer.email, "login", None, {"client": client})
             return LoginResult(ConsoleUser(reviewer.id, reviewer.email, reviewer.partner_id, ""),
-                               reviewer.password_hash, False)
+                               reviewer.password_hash, False, reviewer.session_generation)
         audit(session, email or "(empty)", "login_failed", None, {"client": client, "locked": locked})
     # Slow down guessing (the wait happens outside the transaction).
     time.sleep(LOGIN_FAILURE_DELAY_SECONDS)
@@ -215,19 +220,26 @@ async def login_submit(request: Request) -> Response:
                    if result.locked else "Wrong e-mail or password.")
         return _login_page(request, message, email, status_code=429 if result.locked else 401)
     session_data = {"r": result.reviewer.reviewer_id, "c": secrets.token_urlsafe(32),
-                    "h": _password_fingerprint(result.password_hash)}
+                    "h": _password_fingerprint(result.password_hash), "g": result.session_generation}
     response = RedirectResponse(PREFIX + "/queue", status_code=303)
     _set_cookie(response, request, SESSION_COOKIE, _signer(request).dumps(session_data), SESSION_MAX_AGE)
     response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
     return response
 
 
+def _end_sessions_at_logout(user: ConsoleUser) -> None:
+    with session_scope() as session:
+        # Deleting the cookie is not enough: a copy of it (another tab, a stolen one) would
+        # still work until it expires. Every session of the reviewer ends.
+        end_sessions(session, user.reviewer_id)
+        audit(session, user.email, "logout")
+
+
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    user = current_user(request)
+    user = await run_in_threadpool(current_user, request)
     check_csrf(user.csrf, await read_form(request))
-    with session_scope() as session:
-        audit(session, user.email, "logout")
+    await run_in_threadpool(_end_sessions_at_logout, user)
     response = RedirectResponse(PREFIX + "/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=PREFIX)
     return response
