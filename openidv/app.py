@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import AsyncIterator, Optional
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from openidv import __version__
 from openidv.api import docs_page, files_route, operations, partner
@@ -23,6 +24,7 @@ from openidv.services.flow import FlowHandles
 from openidv.services.runtime import Runtime
 from openidv.store.db import migrate
 from openidv.web import console, flow
+from openidv.web.attempts import make_counters
 
 log = logging.getLogger("openidv.api")
 
@@ -65,8 +67,13 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True,
     for module in (partner, files_route, operations):
         app.include_router(module.router)
     docs_page.install(app)
+    counters = make_counters(settings)
     console.install(app)
-    flow.install(app)
+    flow.install(app, counters)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, body_timeout=settings.body_timeout_seconds)
+    if settings.trusted_proxy_list:
+        # Outermost: everything inside sees the client the proxy names, and only when the
+        # connection comes from one of these proxies (a client cannot choose its address).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app

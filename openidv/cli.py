@@ -63,8 +63,10 @@ def serve(host: str, port: int, no_worker: bool) -> None:
     # Keep-alive longer than clients' own idle expiry (httpx: 5 s), so a client never sends a
     # request on a connection the server is closing at that moment (seen under load as a
     # dropped request); idle connections still close after a minute.
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 by
+    # default; the app itself trusts only OPENIDV_TRUSTED_PROXIES.
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_keep_alive=65,
-                h11_max_incomplete_event_size=64 * 1024)
+                h11_max_incomplete_event_size=64 * 1024, proxy_headers=False)
 
 
 @main.command()

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         30, description="How often the worker looks for expired tokens and lost jobs"
     )
     worker_concurrency: int = Field(2, description="Worker threads of the embedded worker")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed. Default: none (the peer address "
+        "counts; a client cannot choose its address)"
+    )
     metrics_token: Optional[str] = Field(None, description="Bearer token for GET /metrics (refused when unset)")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: str = Field("json", description="json (one object per line) or text")
@@ -74,6 +79,10 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix):]
         return url
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -110,6 +111,13 @@ def check_configuration() -> ConfigReport:
     if not settings.is_sqlite and not settings.encryption_key:
         problems.append("OPENIDV_ENCRYPTION_KEY is not set: with a shared database every process "
                         "needs the same key (a per-machine secret.key would make images unreadable elsewhere)")
+    for proxy in settings.trusted_proxy_list:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            problems.append(f"OPENIDV_TRUSTED_PROXIES: {proxy!r} is not an IP address or network")
+    if settings.trusted_proxy_list:
+        facts.append(f"X-Forwarded-For believed from {', '.join(settings.trusted_proxy_list)}")
     if settings.allow_private_callbacks:
         facts.append("OPENIDV_ALLOW_PRIVATE_CALLBACKS=1: webhooks may reach private addresses (development only)")
     return report

@@ -6,6 +6,8 @@ from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from openidv.web.attempts import Counters
+from openidv.web.flow.guards import CodeGuard
 from openidv.web.flow.pages import STATIC_PREFIX, router
 from openidv.web.templating import WEB_DIR
 
@@ -19,7 +21,8 @@ class _FlowStatic(StaticFiles):
         return response
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, counters: Counters) -> None:
     """Add the flow's pages and its static files to the app (outside the OpenAPI schema)."""
+    app.state.code_guard = CodeGuard(counters)
     app.include_router(router)
     app.mount(STATIC_PREFIX, _FlowStatic(directory=str(WEB_DIR / "static" / "flow")), name="flow-assets")

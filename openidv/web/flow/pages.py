@@ -27,7 +27,8 @@ from openidv.services.flow import FlowHandles, FlowState
 from openidv.services.intake import ImageSubmission, accept_images
 from openidv.services.runtime import Runtime
 from openidv.services.uploads import decode_upload, validate_photos
-from openidv.web.flow.guards import AttemptLimiter, json_only, same_origin
+from openidv.web.attempts import client_address
+from openidv.web.flow.guards import CodeGuard, json_only, same_origin
 from openidv.web.flow.i18n import LOCALES, Translator, country_options, language_names, pick_language
 from openidv.web.security import PagePolicy, frame_ancestors, secure
 from openidv.web.templating import render
@@ -37,9 +38,6 @@ DIGIT_STRING_RE = re.compile(r"^\d{8}$")
 # authTokens are token_urlsafe (no dot); handles from the digit-string entry are
 # itsdangerous strings (with dots). Anything else is refused before touching the database.
 KEY_RE = re.compile(r"^[A-Za-z0-9_\-.]{10,200}$")
-# Guessing 8-digit codes: 10 wrong entries per address per 15 minutes (per API process).
-DIGIT_ATTEMPTS_PER_WINDOW = 10
-DIGIT_WINDOW_SECONDS = 15 * 60
 # Each instant check runs a detector (~0.1 s); a session needs a handful of them.
 CHECKS_PER_VERIFICATION = 60
 MAX_FORM_BYTES = 1024  # the digit-string form: one short field
@@ -47,7 +45,6 @@ MOBILE_UA_RE = re.compile(r"Mobi|Android|iPhone|iPad|iPod|Windows Phone", re.I)
 SELFIE_STEPS = (Step.FACE,)
 
 router = APIRouter(include_in_schema=False)
-_digit_attempts = AttemptLimiter(DIGIT_ATTEMPTS_PER_WINDOW, DIGIT_WINDOW_SECONDS)
 _checks_done: dict[int, int] = {}
 
 
@@ -167,6 +164,23 @@ async def entry(request: Request) -> Response:
     return _page("entry", t, error=None, digits="", form_action=_entry_action(request))
 
 
+def _code_guard(request: Request) -> CodeGuard:
+    return request.app.state.code_guard
+
+
+def _look_up_code(guard: CodeGuard, address: str, digits: str) -> int | str | None:
+    """The verification behind a code, "blocked" when a limit refuses the attempt, None for
+    a wrong code. The attempt is counted before the lookup and given back when it is right."""
+    if not DIGIT_STRING_RE.match(digits):
+        return None  # not a code: nothing is looked up, nothing to guess
+    if not guard.reserve(address, digits):
+        return "blocked"
+    found = flow_sessions.flow_by_digits(digits)
+    if found is not None:
+        guard.was_right(address, digits)
+    return found
+
+
 def _entry_action(request: Request) -> str:
     # Only a language the person chose is carried on: otherwise the token's locale applies.
     return _lang_path("/flow", request.query_params.get("lang"))
@@ -178,20 +192,18 @@ async def enter_digits(request: Request) -> Response:
     settings = _runtime(request).settings
     if not same_origin(request, settings.public_url):
         return _message(t, "forbidden", 403)
-    who = request.client.host if request.client else "-"
-    if _digit_attempts.blocked(who):
-        return _page("entry", t, 429, error=t("entry_too_many"), digits="", form_action=_entry_action(request))
     try:
         form = dict(await read_form(request, MAX_FORM_BYTES, settings.body_timeout_seconds, max_fields=5))
     except (RequestTooLarge, BadValue):
         return _page("entry", t, 413, error=t("entry_invalid"), digits="", form_action=_entry_action(request))
     digits = re.sub(r"\s", "", form.get("digitString") or "")
-    verification_id = (await run_in_threadpool(flow_sessions.flow_by_digits, digits)
-                       if DIGIT_STRING_RE.match(digits) else None)
-    if verification_id is None:
-        _digit_attempts.failed(who)
+    outcome = await run_in_threadpool(_look_up_code, _code_guard(request), client_address(request), digits)
+    if outcome == "blocked":
+        return _page("entry", t, 429, error=t("entry_too_many"), digits="", form_action=_entry_action(request))
+    if not isinstance(outcome, int):
         return _page("entry", t, 400, error=t("entry_invalid"), digits=digits[:8] if digits.isdigit() else "",
                      form_action=_entry_action(request))
+    verification_id = outcome
     handle = _handles(request).make(verification_id)
     return _redirect(_flow_url(handle, lang=request.query_params.get("lang")))
 
