@@ -68,7 +68,7 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True,
         app.include_router(module.router)
     docs_page.install(app)
     counters = make_counters(settings)
-    console.install(app)
+    console.install(app, counters)
     flow.install(app, counters)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, body_timeout=settings.body_timeout_seconds)

@@ -104,6 +104,25 @@ def test_bad_login_is_refused_slowly_and_alike(app_client, make_partner, make_re
         assert session.scalar(select(AuditEntry).where(AuditEntry.actor == email, AuditEntry.action == "login_failed"))
 
 
+def test_failed_logins_are_limited_per_client_address(app_client, make_reviewer, monkeypatch):
+    from openidv.web.console import auth
+    from openidv.web.console.throttle import LoginThrottle
+
+    monkeypatch.setattr(auth, "LOGIN_FAILURE_DELAY_SECONDS", 0)
+    email, password = make_reviewer(None)
+    checked: list[str] = []
+    real_check = auth.password_ok
+    monkeypatch.setattr(auth, "password_ok", lambda p, h: checked.append(p) or real_check(p, h))
+    address = f"192.0.2.{uuid.uuid4().int % 250 + 1}"
+    guesser = TestClient(app_client.app, client=(address, 40000))
+    answers = [login(guesser, f"guess-{i}@example.org", "wrong").status_code
+               for i in range(LoginThrottle.ADDRESS_FAILURES + 3)]
+    assert answers == [401] * LoginThrottle.ADDRESS_FAILURES + [429] * 3
+    assert len(checked) == LoginThrottle.ADDRESS_FAILURES  # refused ones cost no argon2
+    # Another address is not affected.
+    assert login(TestClient(app_client.app, client=("192.0.2.251", 40000)), email, password).status_code == 303
+
+
 def test_login_without_csrf_token_is_refused(app_client, make_reviewer):
     email, password = make_reviewer(None)
     client = TestClient(app_client.app)

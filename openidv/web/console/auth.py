@@ -7,22 +7,22 @@
   fingerprint of the password hash.
 * Every POST form carries a CSRF token compared in constant time (the login form uses a
   signed double-submit cookie, later forms the token inside the session).
-* Login failures are counted per e-mail in the audit log (shared by all processes), a
-  failure costs a delay, and an unknown e-mail costs the same argon2 verification.
+* Login failures are counted per e-mail in the audit log (shared by all processes) and per
+  client address (web/console/throttle.py); a failure costs a delay that holds no thread,
+  passwords are verified in a small pool of their own, and an unknown e-mail costs the same
+  argon2 verification.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Optional
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
@@ -37,7 +37,11 @@ from openidv.store.crypto import derive_key
 from openidv.store.db import session_scope
 from openidv.store.models import Reviewer
 from openidv.store.reviewers import end_sessions, login_locked, reviewer_by_email
+from openidv.web.attempts import client_address
 from openidv.web.console.errors import ConsoleError, LoginRequired
+from openidv.web.console.throttle import (
+    DUMMY_PASSWORD_HASH, LoginPoolBusy, LoginThrottle, in_login_pool, password_ok,
+)
 from openidv.web.templating import render
 
 PREFIX = "/console"
@@ -48,10 +52,6 @@ LOGIN_FORM_MAX_AGE = 3600
 # A failed login costs this long, so guessing is slow even below the lockout count.
 LOGIN_FAILURE_DELAY_SECONDS = 1.0
 MAX_FORM_BYTES = 64 * 1024  # the review form is a few hundred bytes
-
-_PASSWORDS = PasswordHasher()
-# Verified when the e-mail is unknown, so both cases take one argon2 verification.
-_DUMMY_PASSWORD_HASH = _PASSWORDS.hash(secrets.token_urlsafe(16))
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
@@ -163,8 +163,10 @@ def _login_page(request: Request, error: str = "", email: str = "", status_code:
 
 
 @router.get("/login")
-def login_form(request: Request) -> Response:
-    if session_user(request):
+async def login_form(request: Request) -> Response:
+    # Async: the login page must not take a thread of the shared pool (logins come in floods);
+    # only a visitor with a session cookie costs a database read.
+    if request.cookies.get(SESSION_COOKIE) and await run_in_threadpool(session_user, request):
         return RedirectResponse(PREFIX + "/queue", status_code=303)
     return _login_page(request)
 
@@ -176,35 +178,41 @@ def _login_cookie_token(request: Request) -> str:
         return ""
 
 
-def _password_ok(password: str, stored_hash: str) -> bool:
-    try:
-        return _PASSWORDS.verify(stored_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 @dataclass(frozen=True)
-class LoginResult:
-    reviewer: Optional[ConsoleUser]
-    password_hash: str
-    locked: bool
+class LoginOutcome:
+    """A login attempt's result: the reviewer when it succeeded, else why not."""
+
+    reviewer: Optional[ConsoleUser] = None
+    password_hash: str = ""
     session_generation: int = 0
+    locked: bool = False  # the account refuses logins for now
+    address_blocked: bool = False  # too many failures from this address: nothing was checked
 
 
-def _attempt_login(email: str, password: str, client: str) -> LoginResult:
+def _attempt_login(throttle: LoginThrottle, email: str, password: str, client: str) -> LoginOutcome:
+    """One login attempt, in the login pool: limits, the account, argon2, the audit entry."""
+    if not throttle.reserve(client):
+        return LoginOutcome(address_blocked=True)
     with session_scope() as session:
         locked = login_locked(session, email)
         reviewer = reviewer_by_email(session, email)
-        # Always one argon2 verification, whether or not the e-mail exists or is locked.
-        ok = _password_ok(password, reviewer.password_hash if reviewer else _DUMMY_PASSWORD_HASH)
-        if ok and reviewer is not None and reviewer.disabled_at is None and not locked:
+        stored_hash = reviewer.password_hash if reviewer else DUMMY_PASSWORD_HASH
+        usable = reviewer is not None and reviewer.disabled_at is None
+    # Always one argon2 verification, whether or not the e-mail exists or is locked (outside
+    # the transaction: it takes a while).
+    ok = password_ok(password, stored_hash)
+    with session_scope() as session:
+        if ok and usable and not locked:
+            throttle.succeeded(client)
             audit(session, reviewer.email, "login", None, {"client": client})
-            return LoginResult(ConsoleUser(reviewer.id, reviewer.email, reviewer.partner_id, ""),
-                               reviewer.password_hash, False, reviewer.session_generation)
+            return LoginOutcome(ConsoleUser(reviewer.id, reviewer.email, reviewer.partner_id, ""), stored_hash,
+                                reviewer.session_generation)
         audit(session, email or "(empty)", "login_failed", None, {"client": client, "locked": locked})
-    # Slow down guessing (the wait happens outside the transaction).
-    time.sleep(LOGIN_FAILURE_DELAY_SECONDS)
-    return LoginResult(None, "", locked)
+    return LoginOutcome(locked=locked)
+
+
+def _throttle(request: Request) -> LoginThrottle:
+    return request.app.state.login_throttle
 
 
 @router.post("/login")
@@ -213,14 +221,21 @@ async def login_submit(request: Request) -> Response:
     email = str(form.get("email") or "").strip().lower()[:254]
     password = str(form.get("password") or "")[:1024]
     check_csrf(_login_cookie_token(request), form)
-    client = request.client.host if request.client else "-"
-    result = await run_in_threadpool(_attempt_login, email, password, client)
-    if result.reviewer is None:
+    try:
+        outcome = await in_login_pool(_attempt_login, _throttle(request), email, password, client_address(request))
+    except LoginPoolBusy:
+        return _login_page(request, "Many logins are being checked right now; try again in a minute.", email,
+                           status_code=503)
+    if outcome.address_blocked:
+        return _login_page(request, "Too many failed logins from your address; wait a few minutes and try again.",
+                           email, status_code=429)
+    if outcome.reviewer is None:
+        await asyncio.sleep(LOGIN_FAILURE_DELAY_SECONDS)  # slows guessing; holds no thread
         message = ("Too many failed attempts for this account; wait 15 minutes and try again."
-                   if result.locked else "Wrong e-mail or password.")
-        return _login_page(request, message, email, status_code=429 if result.locked else 401)
-    session_data = {"r": result.reviewer.reviewer_id, "c": secrets.token_urlsafe(32),
-                    "h": _password_fingerprint(result.password_hash), "g": result.session_generation}
+                   if outcome.locked else "Wrong e-mail or password.")
+        return _login_page(request, message, email, status_code=429 if outcome.locked else 401)
+    session_data = {"r": outcome.reviewer.reviewer_id, "c": secrets.token_urlsafe(32),
+                    "h": _password_fingerprint(outcome.password_hash), "g": outcome.session_generation}
     response = RedirectResponse(PREFIX + "/queue", status_code=303)
     _set_cookie(response, request, SESSION_COOKIE, _signer(request).dumps(session_data), SESSION_MAX_AGE)
     response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
