@@ -135,16 +135,53 @@ def test_login_without_csrf_token_is_refused(app_client, make_reviewer):
     assert r.status_code == 403
 
 
-def test_repeated_failures_lock_the_account(app_client, make_reviewer, monkeypatch):
+def test_failures_slow_down_the_failing_address_without_locking_the_account(app_client, make_reviewer, monkeypatch):
     from openidv.web.console import auth
 
     monkeypatch.setattr(auth, "LOGIN_FAILURE_DELAY_SECONDS", 0)
     email, password = make_reviewer(None)
-    client = TestClient(app_client.app)
-    for _ in range(5):
-        assert login(client, email, "wrong-password").status_code == 401
-    locked = login(client, email, password)
-    assert locked.status_code == 429 and "Too many failed attempts" in locked.text
+    attacker = TestClient(app_client.app, client=("198.51.100.201", 40000))
+    answers = [login(attacker, email, "wrong-password").status_code for _ in range(6)]
+    assert answers[:2] == [401, 401] and set(answers[2:]) == {429}  # 2 s, then 4 s … to wait
+    held = login(attacker, email, password)  # even the right password waits: nothing is checked
+    assert held.status_code == 429 and "wait 2 seconds" in held.text
+    # The reviewer, elsewhere, is not locked out (before: 5 failures locked the account).
+    assert login(TestClient(app_client.app, client=("198.51.100.202", 40000)), email, password).status_code == 303
+    time.sleep(2.1)
+    assert login(attacker, email, password).status_code == 303  # the wait is over; success clears it
+    same_address = TestClient(app_client.app, client=("198.51.100.201", 40000))
+    assert login(same_address, email, "wrong-password").status_code == 401
+
+
+def test_failed_logins_of_unknown_accounts_do_not_grow_the_audit_log_without_bound(app_client, make_reviewer,
+                                                                                     monkeypatch):
+    from sqlalchemy import func
+
+    from openidv.web.console import auth
+    from openidv.web.console.throttle import LoginThrottle
+
+    monkeypatch.setattr(auth, "LOGIN_FAILURE_DELAY_SECONDS", 0)
+    monkeypatch.setattr(auth, "password_ok", lambda password, stored: False)  # the audit is what counts here
+    monkeypatch.setattr(LoginThrottle, "backoff_seconds", classmethod(lambda cls, failures: 0.0))
+
+    def failed_entries() -> int:
+        with session_scope() as session:
+            return session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "login_failed"))
+
+    before = failed_entries()
+    for i in range(LoginThrottle.UNKNOWN_ACCOUNT_AUDITS + 50):
+        client = TestClient(app_client.app, client=(f"10.{i // 250}.{i % 250}.{uuid.uuid4().int % 250}", 40000))
+        assert login(client, f"spray-{uuid.uuid4().hex[:8]}@example.org", "x").status_code == 401
+    assert failed_entries() - before <= LoginThrottle.UNKNOWN_ACCOUNT_AUDITS
+    # A known account's failures from one address: entries for the 1st, 2nd, 4th and 8th.
+    email, _ = make_reviewer(None)
+    client = TestClient(app_client.app, client=("198.51.100.210", 40000))
+    for _ in range(8):
+        assert login(client, email, "wrong").status_code == 401
+    with session_scope() as session:
+        counts = [e.detail["failures"] for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.actor == email, AuditEntry.action == "login_failed").order_by(AuditEntry.id))]
+    assert counts == [1, 2, 4, 8]
 
 
 def test_tampered_session_cookie_is_ignored(app_client, make_reviewer):

@@ -7,10 +7,10 @@
   fingerprint of the password hash.
 * Every POST form carries a CSRF token compared in constant time (the login form uses a
   signed double-submit cookie, later forms the token inside the session).
-* Login failures are counted per e-mail in the audit log (shared by all processes) and per
-  client address (web/console/throttle.py); a failure costs a delay that holds no thread,
-  passwords are verified in a small pool of their own, and an unknown e-mail costs the same
-  argon2 verification.
+* Login failures are counted per client address and per (address, e-mail), in every API
+  process together (web/console/throttle.py): a growing wait for the address that keeps
+  failing, no account lock. A failure costs a delay that holds no thread, logins run in a
+  small pool of their own, and an unknown e-mail costs the same argon2 verification.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Optional
@@ -36,7 +37,7 @@ from openidv.store.audit import audit
 from openidv.store.crypto import derive_key
 from openidv.store.db import session_scope
 from openidv.store.models import Reviewer
-from openidv.store.reviewers import end_sessions, login_locked, reviewer_by_email
+from openidv.store.reviewers import end_sessions, reviewer_by_email
 from openidv.web.attempts import client_address
 from openidv.web.console.errors import ConsoleError, LoginRequired
 from openidv.web.console.throttle import (
@@ -185,30 +186,35 @@ class LoginOutcome:
     reviewer: Optional[ConsoleUser] = None
     password_hash: str = ""
     session_generation: int = 0
-    locked: bool = False  # the account refuses logins for now
+    wait_seconds: float = 0.0  # this address must wait before trying this account again
     address_blocked: bool = False  # too many failures from this address: nothing was checked
 
 
 def _attempt_login(throttle: LoginThrottle, email: str, password: str, client: str) -> LoginOutcome:
     """One login attempt, in the login pool: limits, the account, argon2, the audit entry."""
+    wait = throttle.wait_seconds(client, email)
+    if wait > 0:
+        return LoginOutcome(wait_seconds=wait)  # nothing checked, nothing counted
     if not throttle.reserve(client):
         return LoginOutcome(address_blocked=True)
     with session_scope() as session:
-        locked = login_locked(session, email)
         reviewer = reviewer_by_email(session, email)
         stored_hash = reviewer.password_hash if reviewer else DUMMY_PASSWORD_HASH
         usable = reviewer is not None and reviewer.disabled_at is None
-    # Always one argon2 verification, whether or not the e-mail exists or is locked (outside
-    # the transaction: it takes a while).
+    # Always one argon2 verification, whether or not the e-mail exists (outside the
+    # transaction: it takes a while).
     ok = password_ok(password, stored_hash)
-    with session_scope() as session:
-        if ok and usable and not locked:
-            throttle.succeeded(client)
+    if ok and usable:
+        throttle.succeeded(client, email)
+        with session_scope() as session:
             audit(session, reviewer.email, "login", None, {"client": client})
-            return LoginOutcome(ConsoleUser(reviewer.id, reviewer.email, reviewer.partner_id, ""), stored_hash,
-                                reviewer.session_generation)
-        audit(session, email or "(empty)", "login_failed", None, {"client": client, "locked": locked})
-    return LoginOutcome(locked=locked)
+        return LoginOutcome(ConsoleUser(reviewer.id, reviewer.email, reviewer.partner_id, ""), stored_hash,
+                            reviewer.session_generation)
+    failures = throttle.failed(client, email)
+    if throttle.audit_failure(failures, known_account=reviewer is not None):
+        with session_scope() as session:
+            audit(session, email or "(empty)", "login_failed", None, {"client": client, "failures": failures})
+    return LoginOutcome(wait_seconds=0.0)
 
 
 def _throttle(request: Request) -> LoginThrottle:
@@ -229,11 +235,12 @@ async def login_submit(request: Request) -> Response:
     if outcome.address_blocked:
         return _login_page(request, "Too many failed logins from your address; wait a few minutes and try again.",
                            email, status_code=429)
+    if outcome.wait_seconds > 0:
+        return _login_page(request, f"Too many failed attempts; wait {math.ceil(outcome.wait_seconds)} seconds "
+                           "and try again.", email, status_code=429)
     if outcome.reviewer is None:
         await asyncio.sleep(LOGIN_FAILURE_DELAY_SECONDS)  # slows guessing; holds no thread
-        message = ("Too many failed attempts for this account; wait 15 minutes and try again."
-                   if outcome.locked else "Wrong e-mail or password.")
-        return _login_page(request, message, email, status_code=429 if outcome.locked else 401)
+        return _login_page(request, "Wrong e-mail or password.", email, status_code=401)
     session_data = {"r": outcome.reviewer.reviewer_id, "c": secrets.token_urlsafe(32),
                     "h": _password_fingerprint(outcome.password_hash), "g": outcome.session_generation}
     response = RedirectResponse(PREFIX + "/queue", status_code=303)
