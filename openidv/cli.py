@@ -17,9 +17,12 @@ def _print_json(data: object) -> None:
 
 
 def _setup_process(role: str) -> None:
-    """Logging and the shared metrics directory, before the app or the tasks are imported."""
+    """Logging, the shared metrics directory and the C heap's arenas, before the app or the
+    tasks are imported (and before any thread starts)."""
     from openidv.observability import configure_metrics_dir, setup_logging
+    from openidv.pipeline.images import limit_heap_arenas
 
+    limit_heap_arenas()
     configure_metrics_dir()
     setup_logging()
     logging.getLogger("openidv").info("starting", extra={"role": role, "pid": os.getpid()})

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(6 * MB, description="Default cap per decoded image, bytes")
     max_request_bytes: int = Field(20 * MB, description="Cap per request body, bytes")
     max_megapixels: float = Field(50, description="Images larger than this are refused")
+    max_decoded_megapixels: float = Field(
+        16, description="At most this many pixels are decoded per image: JPEGs are decoded at "
+        "reduced scale, larger PNGs (which cannot be) are refused before decoding"
+    )
     body_timeout_seconds: float = Field(
         60, description="A request body must arrive within this many seconds (slow-drip uploads are cut)"
     )

@@ -113,7 +113,8 @@ def check_steps(token: TokenOptions, submission: ImageSubmission) -> None:
 def decode_submission(submission: ImageSubmission, partner: PartnerContext,
                       settings: Settings) -> dict[str, UploadedImage]:
     max_bytes = partner.max_image_bytes or settings.max_image_bytes
-    return {step: decode_upload(step, value, max_bytes=max_bytes, max_megapixels=settings.max_megapixels)
+    return {step: decode_upload(step, value, max_bytes=max_bytes, max_megapixels=settings.max_megapixels,
+                                max_decoded_megapixels=settings.max_decoded_megapixels)
             for step, value in submission.images.items()}
 
 

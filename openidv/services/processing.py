@@ -45,7 +45,8 @@ def analyse_and_commit(verification_id: int, *, engines: Engines, settings: Sett
         return _commit_failure(verification_id, f"processing failed {job.runs - 1} times")
     try:
         started = time.perf_counter()
-        images = {step: decode_image(data, max_side=ANALYSIS_MAX_SIDE)
+        images = {step: decode_image(data, max_side=ANALYSIS_MAX_SIDE,
+                                     max_decoded_megapixels=settings.max_decoded_megapixels)
                   for step, data in job.images.items() if data is not None}
         STAGE_SECONDS.labels("decode").observe(time.perf_counter() - started)
         analysed = analyse_images(

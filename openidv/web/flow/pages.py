@@ -296,7 +296,8 @@ async def check(request: Request, key: str) -> Response:
         if not isinstance(image, str):
             raise BadValue("Bad value for field 'image'")
         upload = await run_in_threadpool(decode_upload, step, image, max_bytes=max_bytes,
-                                         max_megapixels=settings.max_megapixels)
+                                         max_megapixels=settings.max_megapixels,
+                                         max_decoded_megapixels=settings.max_decoded_megapixels)
         if state.partner.photo_validation and step in (Step.FRONT, Step.FACE):
             await run_in_threadpool(validate_photos, runtime.engines, {step: upload})
     except ApiError as error:
