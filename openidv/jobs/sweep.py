@@ -19,7 +19,8 @@ from sqlalchemy import select
 from openidv.config import Settings
 from openidv.services.queue import JobQueue
 from openidv.services.verifications import expire_unused_tokens
-from openidv.store.db import session_scope
+from openidv.store.db import checkpoint_if_owed, session_scope
+from openidv.store.fraud import face_index
 from openidv.store.files import LocalFileStore, make_file_store
 from openidv.store.jobs import lost_jobs, overdue_webhooks
 from openidv.store.models import StoredFile, utcnow
@@ -39,6 +40,9 @@ def run_sweep(settings: Settings, queue: JobQueue) -> dict[str, int]:
     with session_scope() as session:
         jobs = lost_jobs(session, now, settings.job_lease_seconds)
         hooks = overdue_webhooks(session, now)
+    with session_scope() as session:
+        face_index.drop_erased(session)  # erased faces leave this process's memory too
+    checkpoint_if_owed()  # erased data leaves SQLite's WAL even if readers held it up before
     for verification_id in jobs:
         queue.submit_verification(verification_id)
     for delivery_id in [h for h in expired if h] + hooks:

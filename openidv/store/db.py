@@ -33,6 +33,8 @@ def make_engine(settings: Settings) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Erased personal data must not stay readable in freed pages of the file.
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine
@@ -88,6 +90,53 @@ def migrate(settings: Settings | None = None) -> None:
     if settings.is_sqlite:
         prepare_sqlite_file(settings)
     command.upgrade(alembic_config(settings), "head")
+
+
+# A checkpoint waits at most this long for readers on older snapshots; if it cannot finish,
+# the worker's sweep tries again (store.db.checkpoint_wal).
+CHECKPOINT_BUSY_MS = 2000
+
+
+def checkpoint_wal(engine: Engine) -> bool:
+    """SQLite: copy the WAL into the database file and truncate it to zero bytes, so the old
+    versions of changed pages (erased personal data) leave the -wal file. True when done
+    (always for PostgreSQL, which has no such file of ours)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    global _checkpoint_owed
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        cur = raw.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
+            busy, _, _ = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+    _checkpoint_owed = busy != 0
+    return busy == 0
+
+
+_checkpoint_owed = False  # an erasure's checkpoint could not finish: the sweep tries again
+
+
+def checkpoint_if_owed() -> bool:
+    """The sweep's retry of an erasure's checkpoint that readers held up; True when none is owed."""
+    return checkpoint_wal(get_engine()) if _checkpoint_owed else True
+
+
+def finish_erasure_after_commit(session: Session) -> None:
+    """After this transaction commits, checkpoint the WAL (SQLite) so erased data leaves it."""
+    engine = session.get_bind()
+    if isinstance(engine, Engine) and engine.dialect.name == "sqlite" and not session.info.get("_checkpoint"):
+        session.info["_checkpoint"] = True
+
+        def checkpoint() -> None:
+            session.info.pop("_checkpoint", None)
+            checkpoint_wal(engine)
+
+        on_commit(session, checkpoint)
+        on_rollback(session, lambda: session.info.pop("_checkpoint", None))
 
 
 # Side effects outside the database (files on disk) that must follow the transaction's fate.

@@ -215,8 +215,9 @@ class FaceEmbedding(Base):
     """A face descriptor kept for duplicate-face search within one partner's verifications."""
 
     __tablename__ = "face_embeddings"
-    # (partner, id): the index loads "this partner's rows after id N" without a scan.
-    __table_args__ = (Index("ix_face_embeddings_partner_id", "partner_id", "id"),)
+    # (partner, id): the index loads "this partner's rows after id N" without a scan. Ids are
+    # never reused (AUTOINCREMENT on SQLite), so counting ids tells erased rows from new ones.
+    __table_args__ = (Index("ix_face_embeddings_partner_id", "partner_id", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))

@@ -18,7 +18,7 @@ from openidv.pipeline.document.portrait import find_document_face
 from openidv.pipeline.images import decode_image
 from openidv.services import review as reviews
 from openidv.store import console as queries
-from openidv.store.audit import audit, audit_trail
+from openidv.store.audit import audit, audit_trail, search_term_digest
 from openidv.store.db import session_scope
 from openidv.store.files import make_file_store
 from openidv.store.models import Reviewer, StoredFile, Verification
@@ -33,6 +33,8 @@ log = logging.getLogger("openidv.console")
 STEP_ORDER = (Step.FRONT, Step.BACK, Step.FACE, Step.PASSPORT_COVER, Step.UTILITY_BILL, Step.SECOND_UTILITY_BILL)
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
+# Search filters that are personal data: kept in the audit log only as keyed digests.
+PERSONAL_SEARCH_FILTERS = ("name", "document_number", "client_id")
 
 
 def page(name: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -85,9 +87,14 @@ def search_page(request: Request, user: ConsoleUser = Depends(current_user)) -> 
         partners = queries.partner_names(session, user)
         if not filters.is_empty():
             results = queries.search_verifications(session, user, filters)
-            # A search by name or number reveals who is in the database: audited.
+            # A search by name or number reveals who is in the database: audited, with names
+            # and numbers as keyed digests (the log must not keep personal data that a
+            # deletion of the verification could not find and erase).
+            data_key = request.app.state.runtime.settings.data_keys()[0]
             audit(session, user.email, "search", None, {
-                "filters": {k: str(v) for k, v in vars(filters).items() if v}, "results": len(results)})
+                "filters": {k: search_term_digest(data_key, v) if k in PERSONAL_SEARCH_FILTERS else str(v)
+                            for k, v in vars(filters).items() if v},
+                "results": len(results)})
         return page("console/search.html", {
             "user": user, "filters": filters, "results": results, "partners": partners,
             "statuses": STATUSES, "searched": not filters.is_empty(), "active": "search",
