@@ -124,7 +124,9 @@ class RedisCounters:
         return int(pipe.execute()[0])
 
     def give_back(self, key: str) -> None:
-        self._redis.decr(self._prefix + key)
+        # A key that expired meanwhile would come back as -1 without an expiry: drop it.
+        if self._redis.decr(self._prefix + key) < 0:
+            self._redis.delete(self._prefix + key)
 
     def hold(self, key: str, seconds: float) -> None:
         self._redis.set(self._prefix + "hold:" + key, b"1", px=max(1, int(seconds * 1000)))

@@ -50,7 +50,8 @@ SESSION_COOKIE = "openidv_console"
 LOGIN_COOKIE = "openidv_console_login"
 SESSION_MAX_AGE = 8 * 3600  # a working day; then log in again
 LOGIN_FORM_MAX_AGE = 3600
-# A failed login costs this long, so guessing is slow even below the lockout count.
+# A failed login costs this long (awaited: no thread is held), so guessing is slow even
+# before the growing wait per address and e-mail starts.
 LOGIN_FAILURE_DELAY_SECONDS = 1.0
 MAX_FORM_BYTES = 64 * 1024  # the review form is a few hundred bytes
 
