@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from typing import AsyncIterator, Optional
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from openidv import __version__
-from openidv.api import files_route, operations, partner
+from openidv.api import docs_page, files_route, operations, partner
 from openidv.api.auth import PartnerCache, RateLimiter
 from openidv.api.errors import install_error_handlers
 from openidv.config import Settings, get_settings
@@ -23,6 +24,7 @@ from openidv.services.flow import FlowHandles
 from openidv.services.runtime import Runtime
 from openidv.store.db import migrate_and_check
 from openidv.web import console, flow
+from openidv.web.attempts import make_counters
 
 log = logging.getLogger("openidv.api")
 
@@ -54,7 +56,7 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True,
         version=__version__,
         description="Self-hostable identity verification, compatible with the iDenfy v2 API.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served by api/docs_page.py from local files
         redoc_url=None,
     )
     app.state.ready = False
@@ -64,8 +66,14 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True,
     app.state.flow_handles = FlowHandles(settings)
     for module in (partner, files_route, operations):
         app.include_router(module.router)
-    console.install(app)
-    flow.install(app)
+    docs_page.install(app)
+    counters = make_counters(settings)
+    console.install(app, counters)
+    flow.install(app, counters)
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, body_timeout=settings.body_timeout_seconds)
+    if settings.trusted_proxy_list:
+        # Outermost: everything inside sees the client the proxy names, and only when the
+        # connection comes from one of these proxies (a client cannot choose its address).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list)
     return app

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     max_image_bytes: int = Field(6 * MB, description="Default cap per decoded image, bytes")
     max_request_bytes: int = Field(20 * MB, description="Cap per request body, bytes")
     max_megapixels: float = Field(50, description="Images larger than this are refused")
+    max_decoded_megapixels: float = Field(
+        16, description="At most this many pixels are decoded per image: JPEGs are decoded at "
+        "reduced scale, larger PNGs (which cannot be) are refused before decoding"
+    )
     body_timeout_seconds: float = Field(
         60, description="A request body must arrive within this many seconds (slow-drip uploads are cut)"
     )
@@ -71,6 +75,11 @@ class Settings(BaseSettings):
         10, description="How often the worker looks for expired tokens and lost jobs"
     )
     worker_concurrency: int = Field(2, description="Worker threads of the embedded worker")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed. Default: none (the peer address "
+        "counts; a client cannot choose its address)"
+    )
     metrics_token: Optional[str] = Field(None, description="Bearer token for GET /metrics (refused when unset)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: Literal["json", "text"] = Field("json", description="json (one object per line) or text")
@@ -93,6 +102,10 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix):]
         return url
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
     @property
     def is_sqlite(self) -> bool:
@@ -138,7 +151,9 @@ class Settings(BaseSettings):
     def _key_file(self) -> bytes:
         path = self.generated_key_path
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            from openidv.datadir import private_directory
+
+            private_directory(path.parent)
             # O_EXCL: two processes starting at once must not write two different keys.
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

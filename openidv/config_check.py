@@ -5,6 +5,7 @@ It reads and connects, but writes nothing: no key is generated, no database file
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,7 @@ def check_configuration(environ: dict[str, str] | None = None) -> ConfigReport:
     _check_database(settings, report)
     _check_files(settings, report)
     _check_queue(settings, report)
+    _check_trusted_proxies(settings, report)
     if settings.allow_private_callbacks:
         report.warnings.append("OPENIDV_ALLOW_PRIVATE_CALLBACKS=1: webhooks may reach private addresses "
                                "(development only)")
@@ -207,6 +209,16 @@ def _check_queue(settings, report: ConfigReport) -> None:  # noqa: ANN001
         report.problems.append(f"OPENIDV_QUEUE_URL={_without_password(queue)!r}: use redis://… or leave it unset")
     else:
         report.facts.append("SQLite queue (embedded mode)")
+
+
+def _check_trusted_proxies(settings, report: ConfigReport) -> None:  # noqa: ANN001
+    for proxy in settings.trusted_proxy_list:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            report.problems.append(f"OPENIDV_TRUSTED_PROXIES: {proxy!r} is not an IP address or network")
+    if settings.trusted_proxy_list:
+        report.facts.append(f"X-Forwarded-For believed from {', '.join(settings.trusted_proxy_list)}")
 
 
 def _without_password(url: str) -> str:

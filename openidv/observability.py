@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from openidv.config import get_settings
+from openidv.datadir import private_directory
 
 
 def configure_metrics_dir() -> None:
@@ -22,8 +23,7 @@ def configure_metrics_dir() -> None:
     and remove the files of processes that have ended (their counters would otherwise be
     summed into every scrape, and a restart would start from stale values)."""
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        path = Path(get_settings().home) / "metrics"
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = private_directory(Path(get_settings().home) / "metrics")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
     remove_files_of_ended_processes(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]))
 

@@ -28,7 +28,7 @@ def test_backup_wipe_restore_keeps_everything(tmp_path):
         service.wait_for_status(partner, created["scanRef"])
         with service.client(partner) as c:
             before = c.post("/api/v2/full-status", json={"scanRef": created["scanRef"]}).json()
-        out = service.cli("backup", str(tmp_path / "backup"))  # while the server runs
+        out = service.cli("backup", "--include-key", str(tmp_path / "backup"))  # while the server runs
         assert out.returncode == 0, out.stderr
     finally:
         service.stop()

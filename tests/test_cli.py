@@ -101,5 +101,7 @@ def test_version_and_lists(tmp_path):
     assert [p["name"] for p in partners] == ["Acme"] and partners[0]["apiKey"] == created["apiKey"]
     assert created["apiSecret"] not in json.dumps(partners)
     reviewers = json.loads(run("reviewer", "list", env_home=tmp_path).stdout)
-    assert reviewers == [{"email": "anna@example.com", "role": "operator", "partner": None},
-                         {"email": "bo@example.com", "role": "reviewer", "partner": "Acme"}]
+    assert reviewers == [{"email": "anna@example.com", "role": "operator", "partner": None, "disabled": False},
+                         {"email": "bo@example.com", "role": "reviewer", "partner": "Acme", "disabled": False}]
+    run("reviewer", "disable", "bo@example.com", env_home=tmp_path)
+    assert json.loads(run("reviewer", "list", env_home=tmp_path).stdout)[1]["disabled"] is True

@@ -1,19 +1,27 @@
-"""ASGI middleware: request ids, one log line per request, and draining unread bodies.
+"""ASGI middleware: request ids, one log line per request, the body deadline, and draining
+unread bodies.
+
+Body deadline: every read of a request body, by a route or by the drain below, must finish
+within the body timeout counted from the request's start, before any authentication; a
+body still dripping then is answered 408 (or, while draining, the connection is closed).
 
 Draining: a plain HTTP client sends its whole body before it reads the answer,
 so answering an oversized or unauthenticated request without reading the body would make
 the client see "connection reset" instead of our error. Before the response starts, the
-rest of the body is read and thrown away (bounded), as a lingering close would do.
+rest of the body is read and thrown away (bounded in bytes and by the deadline), as a
+lingering close would do.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openidv.core.errors import RequestTimeout
 from openidv.http.errors import unexpected_error_response
 from openidv.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -23,8 +31,9 @@ DRAIN_LIMIT_BYTES = 256 * 1024 * 1024  # past this we stop reading and close the
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, body_timeout: float = 60.0) -> None:
         self.app = app
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -34,12 +43,23 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         body_done = False
         begun = time.perf_counter()
+        loop_deadline = asyncio.get_running_loop().time() + self.body_timeout
         status = 500
         started = False
 
         async def tracking_receive() -> Message:
             nonlocal body_done
-            message = await receive()
+            if body_done:
+                return await receive()  # after the body: waiting for a disconnect is fine
+            try:
+                # timeout_at, not wait_for: the read stays in this task, so a message that is
+                # already there is taken at once (a second task would race the drain for it).
+                async with asyncio.timeout_at(loop_deadline):
+                    message = await receive()
+            except TimeoutError:
+                scope["state"]["abandon_body"] = True  # the connection is closed, not drained
+                raise RequestTimeout(
+                    f"The request body was not received within {self.body_timeout:g} seconds") from None
             if message["type"] == "http.disconnect" or not message.get("more_body", False):
                 body_done = True
             return message
@@ -81,10 +101,14 @@ class RequestContextMiddleware:
 
 
 async def _drain(receive: Receive) -> bool:
-    """Read and discard the rest of the body. False if it was too long to finish."""
+    """Read and discard the rest of the body. False if it was too long to finish or missed
+    the body deadline (``receive`` raises RequestTimeout then)."""
     seen = 0
     while True:
-        message = await receive()
+        try:
+            message = await receive()
+        except RequestTimeout:
+            return False
         if message["type"] == "http.disconnect":
             return True
         seen += len(message.get("body", b""))

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Optional
 
 from huey import Huey, RedisHuey, SqliteHuey
@@ -28,6 +29,7 @@ from huey.serializer import Serializer
 from huey.storage import SqliteStorage
 
 from openidv.config import Settings
+from openidv.datadir import private_file
 from openidv.store.crypto import derive_key
 
 log = logging.getLogger("openidv.jobs")
@@ -191,7 +193,7 @@ def make_huey(settings: Settings) -> Huey:
         raise ValueError(f"OPENIDV_QUEUE_URL={url!r}: use redis://… or leave unset for SQLite")
     else:
         path = url.removeprefix("sqlite:///") if url else str(settings.home / "queue.db")
-        settings.home.mkdir(parents=True, exist_ok=True)
+        private_file(Path(path))  # 0600 before SQLite creates it (and its -wal) with the umask
         huey = SignedSqliteHuey(settings.queue_name, filename=path, results=False, utc=True, serializer=serializer)
     holder["huey"] = huey
     return huey

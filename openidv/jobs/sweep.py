@@ -19,8 +19,9 @@ from sqlalchemy import select
 from openidv.config import Settings
 from openidv.jobs.tasks import WorkQueue
 from openidv.services.verifications import expire_unused_tokens
-from openidv.store.db import session_scope
+from openidv.store.db import checkpoint_if_owed, session_scope
 from openidv.store.drafts import erase_stale_drafts
+from openidv.store.fraud import face_index
 from openidv.store.files import LocalFileStore, make_file_store
 from openidv.store.jobs import lost_jobs, overdue_webhooks, unclaimed_jobs
 from openidv.store.models import FlowDraft, StoredFile, utcnow
@@ -52,6 +53,9 @@ def run_sweep(settings: Settings, queue: WorkQueue) -> dict[str, int]:
         hooks = overdue_webhooks(session, now)
     if unclaimed and queue.pending_count() < len(unclaimed):
         jobs = list(dict.fromkeys(jobs + unclaimed))
+    with session_scope() as session:
+        face_index.drop_erased(session)  # erased faces leave this process's memory too
+    checkpoint_if_owed()  # erased data leaves SQLite's WAL even if readers held it up before
     for verification_id in jobs:
         queue.submit_verification(verification_id)
     for delivery_id in [h for h in expired if h] + hooks:

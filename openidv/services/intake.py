@@ -169,7 +169,8 @@ def check_steps(token: TokenOptions, submission: ImageSubmission) -> None:
 def decode_submission(submission: ImageSubmission, partner: PartnerContext,
                       settings: Settings) -> dict[str, UploadedImage]:
     max_bytes = partner.max_image_bytes or settings.max_image_bytes
-    uploads = {step: decode_upload(step, value, max_bytes=max_bytes, max_megapixels=settings.max_megapixels)
+    uploads = {step: decode_upload(step, value, max_bytes=max_bytes, max_megapixels=settings.max_megapixels,
+                                   max_decoded_megapixels=settings.max_decoded_megapixels)
                for step, value in submission.images.items()}
     uploads.update(decode_frames(submission.challenge_frames))
     return uploads

@@ -65,7 +65,8 @@ def _run_claimed(verification_id: int, engines: Engines, settings: Settings) -> 
         return _commit_not_supported(verification_id, job)
     try:
         started = time.perf_counter()
-        images = {step: decode_image(data, max_side=ANALYSIS_MAX_SIDE)
+        images = {step: decode_image(data, max_side=ANALYSIS_MAX_SIDE,
+                                     max_decoded_megapixels=settings.max_decoded_megapixels)
                   for step, data in job.images.items() if data is not None}
         challenge = _challenge_of(job, images)
         STAGE_SECONDS.labels("decode").observe(time.perf_counter() - started)

@@ -16,7 +16,7 @@ from openidv.core.vocab import DocumentCode, FaceCode, Step
 from openidv.pipeline.document import has_document
 from openidv.pipeline.engines import Engines
 from openidv.pipeline.face import has_face
-from openidv.pipeline.images import ImageRejected, decode_image, inspect_image
+from openidv.pipeline.images import MAX_DECODED_MEGAPIXELS, ImageRejected, decode_image, inspect_image
 
 _DATA_URL_RE = re.compile(r"^data:image/[a-zA-Z0-9.+-]+;base64,", re.I)
 _WHITESPACE_RE = re.compile(r"\s+")
@@ -31,7 +31,8 @@ class UploadedImage:
     pixels: np.ndarray
 
 
-def decode_upload(step: str, value: str, *, max_bytes: int, max_megapixels: float) -> UploadedImage:
+def decode_upload(step: str, value: str, *, max_bytes: int, max_megapixels: float,
+                  max_decoded_megapixels: float = MAX_DECODED_MEGAPIXELS) -> UploadedImage:
     """Base64 (optionally a data: URL, optionally line-wrapped) → checked JPEG/PNG bytes and
     a preview-size decoding; the API's errors when it is not that."""
     text = _DATA_URL_RE.sub("", value, count=1)
@@ -53,8 +54,11 @@ def decode_upload(step: str, value: str, *, max_bytes: int, max_megapixels: floa
             raise RequestTooLarge(f"Image for step '{step}': {exc}", step=step) from None
         raise EncodingError(f"Image for step '{step}' is not a decodable JPEG or PNG image", step=step) from None
     try:
-        pixels = decode_image(data, max_megapixels, max_side=PREVIEW_MAX_SIDE)
-    except ImageRejected:
+        pixels = decode_image(data, max_megapixels, max_side=PREVIEW_MAX_SIDE,
+                              max_decoded_megapixels=max_decoded_megapixels)
+    except ImageRejected as exc:
+        if exc.too_large:
+            raise RequestTooLarge(f"Image for step '{step}': {exc}", step=step) from None
         raise EncodingError(f"Image for step '{step}' is truncated or corrupt", step=step) from None
     content_type = "image/png" if info.format == "PNG" else "image/jpeg"
     return UploadedImage(step, data, content_type, pixels)

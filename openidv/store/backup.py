@@ -1,4 +1,5 @@
-"""Backup and restore of the embedded mode: database, encrypted images and key, together.
+"""Backup and restore of the embedded mode: database and encrypted images (and the key, when
+asked: keep it apart from the data).
 
 The SQLite database is copied with SQLite's online backup API, so a running instance can be
 backed up without stopping it; images are copied after the database, so every row in the
@@ -9,11 +10,13 @@ Scale-out deployments use pg_dump / pg_restore instead (docs/operations.md).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
 
 from openidv.config import Settings
+from openidv.datadir import PRIVATE_DIR_MODE, private_directory, private_file, write_private
 
 MANIFEST = "openidv-backup.json"
 
@@ -28,29 +31,42 @@ def _require_embedded(settings: Settings) -> None:
                           "with PostgreSQL use pg_dump (images are in the database) and keep the key")
 
 
-def backup(settings: Settings, target: Path) -> dict[str, int]:
+def backup(settings: Settings, target: Path, *, include_key: bool = False) -> dict[str, int]:
+    """Copy database and images into ``target`` (0700, files 0600); the key only when asked,
+    since a backup with its key is readable by whoever gets hold of it."""
     _require_embedded(settings)
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty")
-    target.mkdir(parents=True, exist_ok=True)
+    private_directory(target)
+    os.chmod(target, PRIVATE_DIR_MODE)  # also when the operator created it empty beforehand
     db_path = Path(settings.resolved_database_url.removeprefix("sqlite:///"))
     source = sqlite3.connect(db_path)
-    copy = sqlite3.connect(target / "openidv.db")
+    copy = sqlite3.connect(private_file(target / "openidv.db"))
     with copy:
         source.backup(copy)
     source.close()
     copy.close()
-    files = settings.home / "files"
-    count = 0
-    if files.exists():
-        shutil.copytree(files, target / "files", ignore=shutil.ignore_patterns("*.tmp"))
-        count = sum(1 for p in (target / "files").rglob("*") if p.is_file())
+    count = _copy_private_tree(settings.home / "files", target / "files")
     key_file = settings.home / "secret.key"
-    if settings.encryption_key is None and key_file.exists():
-        shutil.copy2(key_file, target / "secret.key")
+    if include_key and settings.encryption_key is None and key_file.exists():
+        write_private(target / "secret.key", key_file.read_bytes())
     manifest = {"files": count, "key_included": (target / "secret.key").exists()}
-    (target / MANIFEST).write_text(json.dumps(manifest))
+    write_private(target / MANIFEST, json.dumps(manifest).encode())
     return manifest
+
+
+def _copy_private_tree(source: Path, target: Path) -> int:
+    """Copy the image files (not temporary ones) with private modes; how many were copied."""
+    count = 0
+    if not source.exists():
+        return 0
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and path.suffix != ".tmp":
+            destination = target / path.relative_to(source)
+            private_directory(destination.parent)
+            write_private(destination, path.read_bytes())
+            count += 1
+    return count
 
 
 def restore(settings: Settings, source: Path) -> dict[str, int]:
@@ -60,10 +76,9 @@ def restore(settings: Settings, source: Path) -> dict[str, int]:
     home = settings.home
     if (home / "openidv.db").exists():
         raise BackupError(f"{home} already holds a database: restore into an empty OPENIDV_HOME")
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source / "openidv.db", home / "openidv.db")
-    if (source / "files").exists():
-        shutil.copytree(source / "files", home / "files", dirs_exist_ok=True)
+    private_directory(home)
+    shutil.copyfile(source / "openidv.db", private_file(home / "openidv.db"))  # keeps the 0600 file
+    _copy_private_tree(source / "files", home / "files")
     if (source / "secret.key").exists() and not (home / "secret.key").exists():
-        shutil.copy2(source / "secret.key", home / "secret.key")
+        write_private(home / "secret.key", (source / "secret.key").read_bytes())
     return json.loads((source / MANIFEST).read_text())

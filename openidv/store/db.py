@@ -6,6 +6,7 @@ import functools
 import logging
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any, Iterator
 
 from alembic import command
@@ -20,12 +21,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from openidv.config import Settings, get_settings
+from openidv.datadir import private_directory, private_file
 
 
 def make_engine(settings: Settings) -> Engine:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
-        settings.home.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(settings)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -37,6 +39,8 @@ def make_engine(settings: Settings) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Erased personal data must not stay readable in freed pages of the file.
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         return engine
@@ -79,6 +83,15 @@ def alembic_config(settings: Settings | None = None) -> AlembicConfig:
     return cfg
 
 
+def prepare_sqlite_file(settings: Settings) -> None:
+    """The data directory 0700 and a new database file 0600, before SQLite creates either
+    with the process's umask (its -wal and -shm files take the database file's mode)."""
+    private_directory(settings.home)
+    path = settings.resolved_database_url.removeprefix("sqlite:///")
+    if path and path != settings.resolved_database_url and ":memory:" not in path:
+        private_file(Path(path))
+
+
 def migrate(settings: Settings | None = None) -> list[str]:
     """Bring the database schema to the newest migration (safe to run concurrently on PostgreSQL).
 
@@ -88,7 +101,7 @@ def migrate(settings: Settings | None = None) -> list[str]:
     the database is now at this version's newest)."""
     settings = settings or get_settings()
     if settings.is_sqlite:
-        settings.home.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(settings)
     config = alembic_config(settings)
     unknown = _revisions_unknown_here(config, settings)
     if unknown:
@@ -204,6 +217,53 @@ def check_schema_matches_models(engine: Engine) -> list[str]:
             "bring it to the models' form by hand."
         )
     return [_describe(d) for d in diffs]
+
+
+# A checkpoint waits at most this long for readers on older snapshots; if it cannot finish,
+# the worker's sweep tries again (store.db.checkpoint_wal).
+CHECKPOINT_BUSY_MS = 2000
+
+
+def checkpoint_wal(engine: Engine) -> bool:
+    """SQLite: copy the WAL into the database file and truncate it to zero bytes, so the old
+    versions of changed pages (erased personal data) leave the -wal file. True when done
+    (always for PostgreSQL, which has no such file of ours)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    global _checkpoint_owed
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        cur = raw.cursor()
+        try:
+            cur.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MS}")
+            busy, _, _ = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+    _checkpoint_owed = busy != 0
+    return busy == 0
+
+
+_checkpoint_owed = False  # an erasure's checkpoint could not finish: the sweep tries again
+
+
+def checkpoint_if_owed() -> bool:
+    """The sweep's retry of an erasure's checkpoint that readers held up; True when none is owed."""
+    return checkpoint_wal(get_engine()) if _checkpoint_owed else True
+
+
+def finish_erasure_after_commit(session: Session) -> None:
+    """After this transaction commits, checkpoint the WAL (SQLite) so erased data leaves it."""
+    engine = session.get_bind()
+    if isinstance(engine, Engine) and engine.dialect.name == "sqlite" and not session.info.get("_checkpoint"):
+        session.info["_checkpoint"] = True
+
+        def checkpoint() -> None:
+            session.info.pop("_checkpoint", None)
+            checkpoint_wal(engine)
+
+        on_commit(session, checkpoint)
+        on_rollback(session, lambda: session.info.pop("_checkpoint", None))
 
 
 # Side effects outside the database (files on disk) that must follow the transaction's fate.

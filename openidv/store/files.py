@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from openidv.config import Settings
+from openidv.datadir import private_directory, write_private
 from openidv.store import crypto
 from openidv.store.db import on_commit, on_rollback
 from openidv.store.models import FileBlob
@@ -33,20 +34,16 @@ class LocalFileStore:
     """Files under $OPENIDV_HOME/files, written atomically (temp file + rename)."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = private_directory(root)
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / key
 
     def put(self, session: Session, key: str, blob: bytes) -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(path.parent)
         tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(blob)
-            fh.flush()
-            os.fsync(fh.fileno())
+        write_private(tmp, blob)
         os.replace(tmp, path)
         on_rollback(session, lambda: self._unlink(key))
 

@@ -66,7 +66,11 @@ class FaceIndex:
     Brute force in NumPy is exact and, at 100,000 descriptors of 128 floats, a single
     matrix-vector product (see benchmarks/fraud.py); the index is loaded incrementally
     (rows newer than the last one seen), so each search costs one small query.
-    Erased rows are noticed by a row count (index-only) and the partner's index is rebuilt.
+    Erased rows are noticed by counting the partner's rows up to the newest one loaded
+    (index-only): fewer than loaded means some were erased (even if new ones were added
+    since), and the partner's index is rebuilt without them. The worker's sweep runs the same
+    check for every loaded partner (``drop_erased``), so an erased face leaves the memory of
+    every process within a sweep interval, searched or not.
     """
 
     def __init__(self) -> None:
@@ -81,9 +85,7 @@ class FaceIndex:
         """
         with self._lock:
             faces = self._partners.get(partner_id) or _PartnerFaces()
-            stored = session.scalar(
-                select(func.count()).select_from(FaceEmbedding).where(FaceEmbedding.partner_id == partner_id))
-            if stored < faces.count:
+            if self._lost_rows(session, partner_id, faces):
                 # Rows were erased (deletion, retention): rebuild, so erased faces leave memory too.
                 faces = _PartnerFaces()
             rows = session.execute(
@@ -98,6 +100,23 @@ class FaceIndex:
             self._partners[partner_id] = faces
             n = faces.count
             return faces.vectors[:n], faces.norms[:n], faces.meta[:n]
+
+    @staticmethod
+    def _lost_rows(session: Session, partner_id: int, faces: _PartnerFaces) -> bool:
+        if not faces.count:
+            return False
+        stored = session.scalar(select(func.count()).select_from(FaceEmbedding).where(
+            FaceEmbedding.partner_id == partner_id, FaceEmbedding.id <= faces.last_id))
+        return stored < faces.count
+
+    def drop_erased(self, session: Session) -> int:
+        """Forget every loaded partner whose rows were erased since (rebuilt at its next
+        search); how many were dropped."""
+        with self._lock:
+            erased = [pid for pid, faces in self._partners.items() if self._lost_rows(session, pid, faces)]
+            for partner_id in erased:
+                del self._partners[partner_id]
+        return len(erased)
 
     def search(
         self, session: Session, partner_id: int, vector: Sequence[float], *,

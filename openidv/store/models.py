@@ -256,6 +256,11 @@ class Reviewer(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     partner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("partners.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Sessions carry the generation they were issued in; raising it (logout, new password,
+    # disabling) ends every session of the reviewer at their next request.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A disabled reviewer cannot log in (and has no session left).
+    disabled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 
 
 
@@ -263,8 +268,9 @@ class FaceEmbedding(Base):
     """A face descriptor kept for duplicate-face search within one partner's verifications."""
 
     __tablename__ = "face_embeddings"
-    # (partner, id): the index loads "this partner's rows after id N" without a scan.
-    __table_args__ = (Index("ix_face_embeddings_partner_id", "partner_id", "id"),)
+    # (partner, id): the index loads "this partner's rows after id N" without a scan. Ids are
+    # never reused (AUTOINCREMENT on SQLite), so counting ids tells erased rows from new ones.
+    __table_args__ = (Index("ix_face_embeddings_partner_id", "partner_id", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))

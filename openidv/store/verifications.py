@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 
 from openidv.core.token import TokenOptions
 from openidv.core.vocab import DocumentCode, FaceCode, Status
+from openidv.store.audit import erase_audit_details
+from openidv.store.db import finish_erasure_after_commit
+from openidv.store.drafts import erase_drafts
 from openidv.store.files import EncryptedFiles
 from openidv.store.fraud import forget_faces
 from openidv.store.leases import update_if
@@ -199,7 +202,15 @@ class DeleteRefused(Exception):
 
 
 def delete_verification(session: Session, verification: Verification, files: EncryptedFiles) -> None:
-    """Erase images and personal data; keep the row (status DELETED) so the scanRef answers."""
+    """Erase images and personal data; keep the row (status DELETED) so the scanRef answers.
+
+    Every copy goes: the token request, read and corrected data, the reviewer's note and reason,
+    externalRef, the 8-digit code, the webhook bodies (delivered, failed or pending), the
+    audit entries' details (the fact and time of each action stay), the images, saved flow
+    photos and the face descriptors. In SQLite the freed pages are overwritten (secure_delete) and the WAL is
+    checkpointed and truncated after the commit (store/db.py), so no old copy stays in the
+    files; PostgreSQL keeps old row versions until VACUUM (docs/operations.md).
+    """
     if verification.status == Status.DELETED:
         raise DeleteRefused("Verification has already been deleted")
     if verification.status == Status.ACTIVE:
@@ -211,8 +222,16 @@ def delete_verification(session: Session, verification: Verification, files: Enc
         status=Status.DELETED,
         deleted_at=now,
         token_request={"clientId": verification.token_request.get("clientId")},
+        external_ref=None,
+        digit_string=None,
         document_data={},
         manual_data={},
+        review_note=None,
+        review_reason=None,
+        additional_steps=None,
+        # Which checks decided stays (no values): the detail texts may quote data.
+        decision_reasons=[{"check": r.get("check"), "outcome": r.get("outcome")}
+                          for r in (verification.decision_reasons or []) if isinstance(r, dict)],
         face_similarity=None,
         document_number_key=None,
         client_ip=None,
@@ -226,11 +245,17 @@ def delete_verification(session: Session, verification: Verification, files: Enc
         files.delete(session, stored.storage_key)
         stored.deleted_at = now
     forget_faces(session, verification.id)
+    erase_drafts(session, files, verification.id)  # saved flow photos not handed in
     session.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.verification_id == verification.id, WebhookDelivery.state == "pending")
         .values(state="cancelled", payload={})
     )
+    # Delivered and failed webhooks keep their row (event, state, times), not their body.
+    session.execute(update(WebhookDelivery).where(WebhookDelivery.verification_id == verification.id)
+                    .values(payload={}))
+    erase_audit_details(session, verification.id)
+    finish_erasure_after_commit(session)
 
 
 def expire_token(session: Session, verification: Verification, now: Optional[dt.datetime] = None) -> bool:

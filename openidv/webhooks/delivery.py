@@ -23,6 +23,16 @@ def sign(body: bytes, secret: bytes) -> str:
     return hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
+def timestamped_signature(body: bytes, secret: bytes, timestamp: int) -> str:
+    """Openidv-Signature: ``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." + body>``.
+
+    Sent beside Idenfy-Signature on every webhook: the time is inside the signed text, so a
+    receiver that checks it can refuse a recorded webhook replayed later (docs/webhooks.md).
+    """
+    mac = hmac.new(secret, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
 def encode_payload(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -64,6 +74,7 @@ def post_webhook(
     headers = {
         "Content-Type": "application/json",
         "Idenfy-Signature": sign(body, secret),
+        "Openidv-Signature": timestamped_signature(body, secret, int(time.time())),
         "Host": host_header,
         "User-Agent": "openidv-webhooks/1",
     }

@@ -81,6 +81,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         "OPENIDV_PUBLIC_URL": f"https://127.0.0.1:{https_port}",
         "OPENIDV_BODY_TIMEOUT_SECONDS": str(BODY_DEADLINE_SECONDS),
         "OPENIDV_MAX_IMAGE_BYTES": str(15 * MB),
+        "OPENIDV_TRUSTED_PROXIES": "127.0.0.1",  # as deploy/openidv.env.example sets it
     }, worker=False)
     nginx = Nginx(binary, root)
     try:

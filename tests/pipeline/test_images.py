@@ -97,3 +97,25 @@ def test_truncated_large_jpeg_is_rejected_at_reduced_scale_too():
     data = encode(Image.fromarray(rng.integers(0, 255, (3000, 4000, 3), dtype=np.uint8)), "JPEG", quality=80)
     with pytest.raises(ImageRejected):
         decode_image(data[: len(data) * 2 // 3], max_side=1600)
+
+
+def test_pngs_over_the_decoded_pixel_cap_are_refused_before_decoding_and_jpegs_decode_reduced():
+    import io
+
+    from PIL import Image
+
+    from openidv.pipeline.images import MAX_DECODED_MEGAPIXELS, ImageRejected, decode_image
+
+    def encoded(fmt: str, side: int) -> bytes:
+        buf = io.BytesIO()
+        Image.new("RGB", (side, side), (90, 80, 70)).save(buf, fmt)
+        return buf.getvalue()
+
+    big_png = encoded("PNG", 7000)  # 49 MP in ~160 KB: under the 50 MP header cap
+    assert len(big_png) < 300_000
+    with pytest.raises(ImageRejected) as refused:
+        decode_image(big_png, max_side=1600)
+    assert refused.value.too_large and f"{MAX_DECODED_MEGAPIXELS:g} megapixels" in str(refused.value)
+    # The same size as JPEG decodes at 1/4 scale (3 MP), well under the cap.
+    assert decode_image(encoded("JPEG", 7000), max_side=1600).shape == (1600, 1600, 3)
+    assert decode_image(encoded("PNG", 3900), max_side=1600).shape == (1600, 1600, 3)

@@ -38,6 +38,33 @@ def test_face_index_finds_near_faces_of_other_clients_and_forgets_erased_ones(se
         assert index.search(s, partner_of[ids[0]], face, max_distance=0.5, exclude_client="alice") == []
 
 
+def test_an_erased_face_leaves_the_index_even_when_another_was_added_meanwhile(sessions, settings):
+    rng = np.random.default_rng(5)
+    face = rng.normal(0, 0.09, 128)
+    pid, erased, _ = make_token(sessions, settings, clientId="erased")
+    with sessions.begin() as s:
+        fraud.store_face(s, s.get(Verification, erased), "selfie", face)
+    index = fraud.FaceIndex()
+    with sessions() as s:
+        assert [h.client_id for h in index.search(s, pid, face, max_distance=0.5, exclude_client="x")] == ["erased"]
+    with sessions.begin() as s:
+        fraud.forget_faces(s, erased)  # a deletion ...
+        newcomer = Verification(**{c.name: getattr(s.get(Verification, erased), c.name)
+                                   for c in Verification.__table__.columns
+                                   if c.name not in ("id", "scan_ref", "auth_token_hash", "client_id")},
+                                scan_ref="s-new", auth_token_hash="h-new", client_id="newcomer")
+        s.add(newcomer)
+        s.flush()
+        fraud.store_face(s, newcomer, "selfie", rng.normal(0, 0.09, 128))  # ... and a new face: same row count
+    with sessions() as s:
+        assert index.search(s, pid, face, max_distance=0.5, exclude_client="x") == []
+    # The sweep's check drops a partner whose faces were erased, searched or not.
+    with sessions.begin() as s:
+        fraud.forget_faces(s, newcomer.id)
+    with sessions() as s:
+        assert index.drop_erased(s) == 1 and index.drop_erased(s) == 0
+
+
 def test_same_document_number_under_another_client_and_blocklist(sessions, settings):
     pid, first, _ = make_token(sessions, settings, clientId="a")
     with sessions.begin() as s:

@@ -8,11 +8,13 @@ import datetime as dt
 import hashlib
 import hmac
 import html
+import json
 import re
 import time
 import uuid
 from contextlib import closing
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -47,6 +49,24 @@ def test_login_logout_and_session_cookie(app_client, make_partner, make_reviewer
     assert client.get("/console/queue", follow_redirects=False).status_code == 303
 
 
+def test_logout_ends_the_session_even_for_a_copy_of_the_cookie(app_client, make_reviewer):
+    email, password = make_reviewer(None)
+    client = TestClient(app_client.app)
+    assert login(client, email, password).status_code == 303
+    copied = client.cookies["openidv_console"]
+    other_tab = TestClient(app_client.app)
+    assert login(other_tab, email, password).status_code == 303
+    queue = client.get("/console/queue")
+    assert client.post("/console/logout", data={"csrf": csrf_of(queue.text)}, follow_redirects=False).status_code == 303
+    replay = TestClient(app_client.app)
+    replay.cookies.set("openidv_console", copied, path="/console")
+    assert replay.get("/console/queue", follow_redirects=False).headers["location"] == "/console/login"
+    # Logout ends every session of the reviewer (the generation is per reviewer).
+    assert other_tab.get("/console/queue", follow_redirects=False).status_code == 303
+    assert login(client, email, password).status_code == 303  # a new login works
+    assert client.get("/console/queue").status_code == 200
+
+
 def test_bad_login_is_refused_slowly_and_alike(app_client, make_partner, make_reviewer):
     email, password = make_reviewer(None)
     client = TestClient(app_client.app)
@@ -61,6 +81,25 @@ def test_bad_login_is_refused_slowly_and_alike(app_client, make_partner, make_re
         assert session.scalar(select(AuditEntry).where(AuditEntry.actor == email, AuditEntry.action == "login_failed"))
 
 
+def test_failed_logins_are_limited_per_client_address(app_client, make_reviewer, monkeypatch):
+    from openidv.web.console import auth
+    from openidv.web.console.throttle import LoginThrottle
+
+    monkeypatch.setattr(auth, "LOGIN_FAILURE_DELAY_SECONDS", 0)
+    email, password = make_reviewer(None)
+    checked: list[str] = []
+    real_check = auth.password_ok
+    monkeypatch.setattr(auth, "password_ok", lambda p, h: checked.append(p) or real_check(p, h))
+    address = f"192.0.2.{uuid.uuid4().int % 250 + 1}"
+    guesser = TestClient(app_client.app, client=(address, 40000))
+    answers = [login(guesser, f"guess-{i}@example.org", "wrong").status_code
+               for i in range(LoginThrottle.ADDRESS_FAILURES + 3)]
+    assert answers == [401] * LoginThrottle.ADDRESS_FAILURES + [429] * 3
+    assert len(checked) == LoginThrottle.ADDRESS_FAILURES  # refused ones cost no argon2
+    # Another address is not affected.
+    assert login(TestClient(app_client.app, client=("192.0.2.251", 40000)), email, password).status_code == 303
+
+
 def test_login_without_csrf_token_is_refused(app_client, make_reviewer):
     email, password = make_reviewer(None)
     client = TestClient(app_client.app)
@@ -73,16 +112,53 @@ def test_login_without_csrf_token_is_refused(app_client, make_reviewer):
     assert r.status_code == 403
 
 
-def test_repeated_failures_lock_the_account(app_client, make_reviewer, monkeypatch):
+def test_failures_slow_down_the_failing_address_without_locking_the_account(app_client, make_reviewer, monkeypatch):
     from openidv.web.console import auth
 
     monkeypatch.setattr(auth, "LOGIN_FAILURE_DELAY_SECONDS", 0)
     email, password = make_reviewer(None)
-    client = TestClient(app_client.app)
-    for _ in range(5):
-        assert login(client, email, "wrong-password").status_code == 401
-    locked = login(client, email, password)
-    assert locked.status_code == 429 and "Too many failed attempts" in locked.text
+    attacker = TestClient(app_client.app, client=("198.51.100.201", 40000))
+    answers = [login(attacker, email, "wrong-password").status_code for _ in range(6)]
+    assert answers[:2] == [401, 401] and set(answers[2:]) == {429}  # 2 s, then 4 s … to wait
+    held = login(attacker, email, password)  # even the right password waits: nothing is checked
+    assert held.status_code == 429 and "wait 2 seconds" in held.text
+    # The reviewer, elsewhere, is not locked out (before: 5 failures locked the account).
+    assert login(TestClient(app_client.app, client=("198.51.100.202", 40000)), email, password).status_code == 303
+    time.sleep(2.1)
+    assert login(attacker, email, password).status_code == 303  # the wait is over; success clears it
+    same_address = TestClient(app_client.app, client=("198.51.100.201", 40000))
+    assert login(same_address, email, "wrong-password").status_code == 401
+
+
+def test_failed_logins_of_unknown_accounts_do_not_grow_the_audit_log_without_bound(app_client, make_reviewer,
+                                                                                     monkeypatch):
+    from sqlalchemy import func
+
+    from openidv.web.console import auth
+    from openidv.web.console.throttle import LoginThrottle
+
+    monkeypatch.setattr(auth, "LOGIN_FAILURE_DELAY_SECONDS", 0)
+    monkeypatch.setattr(auth, "password_ok", lambda password, stored: False)  # the audit is what counts here
+    monkeypatch.setattr(LoginThrottle, "backoff_seconds", classmethod(lambda cls, failures: 0.0))
+
+    def failed_entries() -> int:
+        with session_scope() as session:
+            return session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "login_failed"))
+
+    before = failed_entries()
+    for i in range(LoginThrottle.UNKNOWN_ACCOUNT_AUDITS + 50):
+        client = TestClient(app_client.app, client=(f"10.{i // 250}.{i % 250}.{uuid.uuid4().int % 250}", 40000))
+        assert login(client, f"spray-{uuid.uuid4().hex[:8]}@example.org", "x").status_code == 401
+    assert failed_entries() - before <= LoginThrottle.UNKNOWN_ACCOUNT_AUDITS
+    # A known account's failures from one address: entries for the 1st, 2nd, 4th and 8th.
+    email, _ = make_reviewer(None)
+    client = TestClient(app_client.app, client=("198.51.100.210", 40000))
+    for _ in range(8):
+        assert login(client, email, "wrong").status_code == 401
+    with session_scope() as session:
+        counts = [e.detail["failures"] for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.actor == email, AuditEntry.action == "login_failed").order_by(AuditEntry.id))]
+    assert counts == [1, 2, 4, 8]
 
 
 def test_tampered_session_cookie_is_ignored(app_client, make_reviewer):
@@ -331,6 +407,19 @@ def test_search_by_every_criterion(app_client, make_partner, make_reviewer, make
         assert session.scalar(select(AuditEntry).where(AuditEntry.action == "search").order_by(AuditEntry.id.desc()))
 
 
+def test_out_of_range_search_dates_and_file_numbers_are_clear_errors(app_client, make_partner, make_reviewer,
+                                                                     make_verification, console_for):
+    p = make_partner()
+    scan_ref = make_verification(p.partner_id)
+    client = console_for(*make_reviewer(p.partner_id))
+    for params in ({"to": "9999-12-31"}, {"from": "9999-12-31"}, {"to": "2026-02-30"}, {"from": "yesterday"}):
+        r = client.get("/console/search", params=params)
+        assert r.status_code == 400 and "YYYY-MM-DD" in r.text, params
+    for number in ("99999999999999999999", "9223372036854775808", "0", "-1", "１２"):
+        r = client.get(f"/console/v/{scan_ref}/files/{number}")
+        assert r.status_code == 404 and "does not exist" in r.text, number
+
+
 def test_dashboard_counts_and_median(app_client, make_partner, make_reviewer, make_verification, console_for):
     p = make_partner()
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -382,6 +471,28 @@ def test_review_on_a_real_server_reaches_api_and_webhook(service, partner, recei
     assert body["status"]["overall"] == "APPROVED" and body["status"]["manualDocument"] == "DOC_VALIDATED"
     expected = hmac.new(partner.webhook_secret.encode(), final[0].body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(final[0].headers["Idenfy-Signature"], expected)
+
+
+def test_disable_and_reset_password_end_sessions_on_a_real_server(service, partner):
+    email, password = cli_reviewer(service, partner)
+    first, second = browser_client(service, email, password), browser_client(service, email, password)
+    try:
+        service.cli("reviewer", "disable", email)
+        for client in (first, second):
+            assert client.get("/console/queue", follow_redirects=False).headers["location"] == "/console/login"
+        assert login(httpx.Client(base_url=service.base_url), email, password).status_code == 401
+        service.cli("reviewer", "enable", email)
+        third = browser_client(service, email, password)
+        reset = json.loads(service.cli("reviewer", "reset-password", email).stdout)
+        assert reset["password"] != password and reset["disabled"] is False
+        assert third.get("/console/queue", follow_redirects=False).status_code == 303  # its session ended
+        third.close()
+        assert login(httpx.Client(base_url=service.base_url), email, password).status_code == 401
+        with closing(browser_client(service, email, reset["password"])) as fresh:
+            assert fresh.get("/console/queue").status_code == 200
+    finally:
+        first.close()
+        second.close()
 
 
 def test_concurrent_reviews_on_a_real_server_one_wins(service, partner):

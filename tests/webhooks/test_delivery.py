@@ -47,6 +47,21 @@ def test_signature_is_hmac_sha256_of_raw_body(server):
     assert headers["Idenfy-Signature"] == hmac.new(b"secret", body, hashlib.sha256).hexdigest() == sign(body, b"secret")
 
 
+def test_timestamped_signature_lets_receivers_refuse_replays(server):
+    port, seen, _ = server
+    before = int(time.time())
+    assert post_webhook(f"http://127.0.0.1:{port}/hook", b'{"a":1}', b"secret", timeout=5, allow_private=True).ok
+    _, headers, body = seen[0]
+    # The receiver's check, as docs/webhooks.md gives it.
+    fields = dict(part.split("=", 1) for part in headers["Openidv-Signature"].split(","))
+    expected = hmac.new(b"secret", fields["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(fields["v1"], expected)
+    assert before <= int(fields["t"]) <= time.time()
+    # Another time (a replay with a new t) does not verify with the old signature.
+    replayed = hmac.new(b"secret", str(int(fields["t"]) + 3600).encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert replayed != fields["v1"]
+
+
 def test_redirects_are_not_followed(server):
     port, seen, behaviour = server
     behaviour.update(status=302, location="http://169.254.169.254/latest/meta-data")

@@ -11,7 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openidv.web.attempts import Counters
 from openidv.web.console import auth, dashboard, pages, queue, review, search
+from openidv.web.console.throttle import LoginThrottle
 from openidv.web.console.auth import PREFIX, session_user
 from openidv.web.console.errors import ConsoleError, LoginRequired
 from openidv.web.security import PagePolicy
@@ -62,8 +64,9 @@ async def _login_required(request: Request, exc: Exception) -> Response:
     return RedirectResponse(PREFIX + "/login", status_code=303)
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, counters: Counters) -> None:
     """Add the console's routes, static files, error pages and security headers."""
+    app.state.login_throttle = LoginThrottle(counters)
     for module in (auth, dashboard, pages, queue, review, search):
         app.include_router(module.router)
     app.mount(PREFIX + "/static", StaticFiles(directory=str(WEB_DIR / "static" / "console")), name="console-static")

@@ -151,12 +151,23 @@ def _image_response(data: bytes, content_type: str) -> Response:
         "Content-Disposition": "inline"})
 
 
+# File numbers are database integers: a longer digit string is no file (and would overflow
+# the database driver).
+MAX_FILE_ID = 2**63 - 1
+
+
+def _file_number(text: str) -> Optional[int]:
+    number = int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else None
+    return number if number is not None and 0 < number <= MAX_FILE_ID else None
+
+
 @router.get("/v/{scan_ref}/files/{file_id}")
-def image(request: Request, scan_ref: str, file_id: int, user: ConsoleUser = Depends(current_user)) -> Response:
+def image(request: Request, scan_ref: str, file_id: str, user: ConsoleUser = Depends(current_user)) -> Response:
     """One stored image, decrypted for an authorised reviewer, with an audit entry."""
+    number = _file_number(file_id)
     with session_scope() as session:
         v = load_verification(session, user, scan_ref)
-        stored = _file_of(v, session.get(StoredFile, file_id))
+        stored = _file_of(v, session.get(StoredFile, number) if number is not None else None)
         data = make_file_store(request.app.state.runtime.settings).get(session, stored.storage_key)
         if data is None:
             raise ConsoleError(404, "Not found", "The image is missing from the file store.")

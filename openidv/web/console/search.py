@@ -18,7 +18,7 @@ from openidv.core.vocab import STATUSES
 from openidv.core.wire import data_view
 from openidv.services.review_reasons import reasons_for
 from openidv.store import console as queries
-from openidv.store.audit import audit
+from openidv.store.audit import audit, search_term_digest
 from openidv.store.db import session_scope
 from openidv.store.models import Verification, utcnow
 from openidv.web.console.auth import PREFIX, ConsoleUser, current_user
@@ -32,11 +32,22 @@ EXPORT_LIMIT = 10000  # rows in one CSV export; narrow the search for more
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _parse_date(text: str) -> Optional[dt.date]:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
+# Search filters that are personal data: kept in the audit log only as keyed digests.
+PERSONAL_SEARCH_FILTERS = ("name", "document_number", "client_id")
+
+
+def _parse_date(text: str, label: str) -> Optional[dt.date]:
+    """A search date; 400 when it is not one (the search adds a day to "to": the last
+    representable day is out of range)."""
+    if not text:
         return None
+    try:
+        day = dt.date.fromisoformat(text[:10]) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or day >= dt.date.max:
+        raise ConsoleError(400, "Bad search", f"The “{label}” date must be a day written YYYY-MM-DD.")
+    return day
 
 
 def search_filters(q: Any) -> queries.SearchFilters:
@@ -47,8 +58,8 @@ def search_filters(q: Any) -> queries.SearchFilters:
         name=q.get("name", "")[:200],
         document_number=q.get("documentNumber", "")[:100],
         status=status if status in STATUSES else "",
-        date_from=_parse_date(q.get("from", "")),
-        date_to=_parse_date(q.get("to", "")),
+        date_from=_parse_date(q.get("from", ""), "from"),
+        date_to=_parse_date(q.get("to", ""), "to"),
     )
 
 
@@ -60,8 +71,12 @@ def _query_string(filters: queries.SearchFilters, **extra: Any) -> str:
     return urlencode({k: v for k, v in params.items() if v not in ("", None)})
 
 
-def _audit_filters(filters: queries.SearchFilters) -> dict[str, str]:
-    return {k: str(v) for k, v in vars(filters).items() if v}
+def _audit_filters(request: Request, filters: queries.SearchFilters) -> dict[str, str]:
+    """The criteria for the audit log. Names, numbers and clientIds go in as keyed digests:
+    the log must not keep personal data that erasing the verification could not find."""
+    data_key = request.app.state.runtime.settings.data_keys()[0]
+    return {k: search_term_digest(data_key, v) if k in PERSONAL_SEARCH_FILTERS else str(v)
+            for k, v in vars(filters).items() if v}
 
 
 @dataclass(frozen=True)
@@ -106,7 +121,7 @@ def search_page(request: Request, user: ConsoleUser = Depends(current_user)) -> 
             result = queries.search_verifications(session, user, filters, offset=offset)
             rows = [result_row(v, partners) for v in result.items]
             audit(session, user.email, "search", None, {
-                "filters": _audit_filters(filters), "results": result.total, "page": page_number})
+                "filters": _audit_filters(request, filters), "results": result.total, "page": page_number})
         pages = max(1, -(-result.total // queries.SEARCH_PAGE_SIZE))
         return page("console/search.html", {
             "user": user, "filters": filters, "rows": rows, "result": result, "page_number": page_number,
@@ -158,7 +173,7 @@ def export_search(request: Request, user: ConsoleUser = Depends(current_user)) -
         for v in result.items:
             writer.writerow(_export_row(result_row(v, partners)))
         audit(session, user.email, "export", None, {
-            "filters": _audit_filters(filters), "rows": len(result.items), "matches": result.total})
+            "filters": _audit_filters(request, filters), "rows": len(result.items), "matches": result.total})
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     # A byte-order mark, so spreadsheet programs read the names as UTF-8.
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={

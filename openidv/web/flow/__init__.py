@@ -6,8 +6,10 @@ from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
+from openidv.web.attempts import Counters
 from openidv.web.flow import consent, handoff, photos  # noqa: F401 - they add their routes to the flow's router
 from openidv.web.flow import embedding
+from openidv.web.flow.guards import CodeGuard
 from openidv.web.flow.pages import STATIC_PREFIX, router
 from openidv.web.templating import WEB_DIR
 
@@ -21,9 +23,10 @@ class _FlowStatic(StaticFiles):
         return response
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, counters: Counters) -> None:
     """Add the flow's pages (and iDenfy's ``/?authToken=`` entry) and its static files to the
     app (outside the OpenAPI schema)."""
+    app.state.code_guard = CodeGuard(counters)
     app.include_router(router)
     app.include_router(embedding.router)
     app.mount(STATIC_PREFIX, _FlowStatic(directory=str(WEB_DIR / "static" / "flow")), name="flow-assets")

@@ -26,7 +26,8 @@ from openidv.pipeline.active_liveness import FRAME_STEP_PREFIX
 from openidv.services import flow as flow_sessions
 from openidv.services.flow import FlowHandles, FlowState
 from openidv.services.runtime import Runtime
-from openidv.web.flow.guards import AttemptLimiter, same_origin
+from openidv.web.attempts import client_address
+from openidv.web.flow.guards import CodeGuard, same_origin
 from openidv.web.flow.i18n import LOCALES, Translator, country_options, language_names, pick_language
 from openidv.web.security import PagePolicy, frame_ancestors, secure
 from openidv.web.templating import render
@@ -36,9 +37,6 @@ DIGIT_STRING_RE = re.compile(r"^\d{8}$")
 # authTokens are token_urlsafe (no dot); handles from the digit-string entry are
 # itsdangerous strings (with dots). Anything else is refused before touching the database.
 KEY_RE = re.compile(r"^[A-Za-z0-9_\-.]{10,200}$")
-# Guessing 8-digit codes: 10 wrong entries per address per 15 minutes (per API process).
-DIGIT_ATTEMPTS_PER_WINDOW = 10
-DIGIT_WINDOW_SECONDS = 15 * 60
 # Each instant check runs a detector (~0.1 s); a session needs a handful of them.
 CHECKS_PER_VERIFICATION = 60
 MAX_FORM_BYTES = 1024  # the digit-string form: one short field
@@ -53,7 +51,6 @@ CHALLENGE_FRAME_SIDE_PX = 480
 CHALLENGE_CHECKS_PER_VERIFICATION = 5
 
 router = APIRouter(include_in_schema=False)
-_digit_attempts = AttemptLimiter(DIGIT_ATTEMPTS_PER_WINDOW, DIGIT_WINDOW_SECONDS)
 
 
 # ---------------------------------------------------------------- helpers
@@ -181,6 +178,23 @@ async def entry(request: Request) -> Response:
     return _page("entry", t, error=None, digits="", form_action=_entry_action(request))
 
 
+def _code_guard(request: Request) -> CodeGuard:
+    return request.app.state.code_guard
+
+
+def _look_up_code(guard: CodeGuard, address: str, digits: str) -> int | str | None:
+    """The verification behind a code, "blocked" when a limit refuses the attempt, None for
+    a wrong code. The attempt is counted before the lookup and given back when it is right."""
+    if not DIGIT_STRING_RE.match(digits):
+        return None  # not a code: nothing is looked up, nothing to guess
+    if not guard.reserve(address, digits):
+        return "blocked"
+    found = flow_sessions.flow_by_digits(digits)
+    if found is not None:
+        guard.was_right(address, digits)
+    return found
+
+
 def _entry_action(request: Request) -> str:
     # Only a language the person chose is carried on: otherwise the token's locale applies.
     return _lang_path("/flow", request.query_params.get("lang"))
@@ -192,20 +206,18 @@ async def enter_digits(request: Request) -> Response:
     settings = _runtime(request).settings
     if not same_origin(request, settings.public_url):
         return _message(t, "forbidden", 403)
-    who = request.client.host if request.client else "-"
-    if _digit_attempts.blocked(who):
-        return _page("entry", t, 429, error=t("entry_too_many"), digits="", form_action=_entry_action(request))
     try:
         form = dict(await read_form(request, MAX_FORM_BYTES, settings.body_timeout_seconds, max_fields=5))
     except (RequestTooLarge, BadValue):
         return _page("entry", t, 413, error=t("entry_invalid"), digits="", form_action=_entry_action(request))
     digits = re.sub(r"\s", "", form.get("digitString") or "")
-    verification_id = (await run_in_threadpool(flow_sessions.flow_by_digits, digits)
-                       if DIGIT_STRING_RE.match(digits) else None)
-    if verification_id is None:
-        _digit_attempts.failed(who)
+    outcome = await run_in_threadpool(_look_up_code, _code_guard(request), client_address(request), digits)
+    if outcome == "blocked":
+        return _page("entry", t, 429, error=t("entry_too_many"), digits="", form_action=_entry_action(request))
+    if not isinstance(outcome, int):
         return _page("entry", t, 400, error=t("entry_invalid"), digits=digits[:8] if digits.isdigit() else "",
                      form_action=_entry_action(request))
+    verification_id = outcome
     handle = _handles(request).make(verification_id)
     return _redirect(_flow_url(handle, lang=request.query_params.get("lang")))
 

@@ -70,7 +70,8 @@ async def check(request: Request, key: str) -> Response:
             raise BadValue("Bad value for field 'image'")
         document, country = _declared(state, body)
         upload = await run_in_threadpool(decode_upload, step, image, max_bytes=max_bytes,
-                                         max_megapixels=settings.max_megapixels)
+                                         max_megapixels=settings.max_megapixels,
+                                         max_decoded_megapixels=settings.max_decoded_megapixels)
         frames = _frames_of(body) if step in SELFIE_STEPS else ()
         decoded_frames = await run_in_threadpool(decode_frames, frames)
         if checking:
@@ -107,7 +108,8 @@ def _instant_check(runtime: Runtime, state: FlowState, step: str, upload: Any, d
     if step == Step.BACK:
         saved = flow_sessions.saved_flow_photos(state.verification_id, runtime.settings, document).get(Step.FRONT)
         if saved is not None:
-            front = decode_image(saved[0], runtime.settings.max_megapixels, max_side=PREVIEW_MAX_SIDE)
+            front = decode_image(saved[0], runtime.settings.max_megapixels, max_side=PREVIEW_MAX_SIDE,
+                                 max_decoded_megapixels=runtime.settings.max_decoded_megapixels)
     return check_capture(runtime.engines, step, upload.pixels, front=front, document_type=document, country=country)
 
 
@@ -136,12 +138,14 @@ def _declared(state: FlowState, body: dict[str, Any]) -> tuple[str, Optional[str
     return document, country.upper()
 
 
-def _wrong_side(engines: Any, submission: ImageSubmission, max_bytes: int, max_megapixels: float) -> Optional[str]:
+def _wrong_side(engines: Any, submission: ImageSubmission, max_bytes: int, settings: Any) -> Optional[str]:
     """The message key when the BACK handed in is clearly not the back (a selfie, no
     document, the front's picture again); the instant check already said so at capture."""
     if Step.BACK not in submission.images or Step.FRONT not in submission.images:
         return None
-    front, back = (decode_upload(step, submission.images[step], max_bytes=max_bytes, max_megapixels=max_megapixels)
+    front, back = (decode_upload(step, submission.images[step], max_bytes=max_bytes,
+                                 max_megapixels=settings.max_megapixels,
+                                 max_decoded_megapixels=settings.max_decoded_megapixels)
                    for step in (Step.FRONT, Step.BACK))
     feedback = check_back_side(engines, back.pixels, front=front.pixels, document_type=submission.document_type,
                                country=submission.country)
@@ -210,8 +214,7 @@ async def submit(request: Request, key: str) -> Response:
                              client_ip=request.client.host if request.client else None)
         if state.partner.photo_validation:
             max_bytes = state.partner.max_image_bytes or runtime.settings.max_image_bytes
-            wrong = await run_in_threadpool(_wrong_side, runtime.engines, submission, max_bytes,
-                                            runtime.settings.max_megapixels)
+            wrong = await run_in_threadpool(_wrong_side, runtime.engines, submission, max_bytes, runtime.settings)
             if wrong is not None:
                 return _json({"ok": False, "identifier": "WRONG_SIDE", "step": Step.BACK, "message": t(wrong)},
                              ancestors=_ancestors(state))

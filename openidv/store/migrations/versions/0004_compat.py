@@ -1,7 +1,7 @@
 """iDenfy drop-in: webhook signing choice, client address, duplicate-face scanRefs
 
 Revision ID: 0004_compat
-Revises: 0001
+Revises: 0002_legacy
 """
 from alembic import op
 import sqlalchemy as sa

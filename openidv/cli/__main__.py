@@ -1,0 +1,3 @@
+from openidv.cli import main
+
+main(prog_name="openidv")
