@@ -58,15 +58,21 @@ DEFAULT_POLICY = MatchPolicy()
 
 def token_similarity(a: str, b: str, skel_a: str, skel_b: str, policy: MatchPolicy) -> float:
     """0..1 similarity of two words: edit-distance ratio, an initial against its word, and
-    a floor for words that share a consonant skeleton of three or more consonants."""
+    a floor for words that share a consonant skeleton."""
     if a == b:
         return 1.0
     if len(a) == 1 or len(b) == 1:
         return 0.9 if a[0] == b[0] else 0.0
     ratio = fuzz.ratio(a, b) / 100.0
-    if skel_a == skel_b and len(skel_a) >= 3:
+    # Two consonants alone ("mr") are too common to vouch for a match, unless one side is a
+    # romanised abjad (Arabic, Hebrew), which writes no vowels at all: "mmr" = Muammar.
+    if skel_a == skel_b and (len(skel_a) >= 3 or not _has_vowel(a) or not _has_vowel(b)):
         ratio = max(ratio, policy.skeleton_similarity)
     return ratio
+
+
+def _has_vowel(word: str) -> bool:
+    return any(c in "aeiouy" for c in word)
 
 
 def _aligned_score(q: PreparedName, c: PreparedName, policy: MatchPolicy) -> float:

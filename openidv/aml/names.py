@@ -28,6 +28,9 @@ MAX_KEY_TOKENS = 6
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u02bb\u02b9\u02be\u02bf`\u00b4]")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# The Arabic article written onto its word (القذافي = al-Qadhafi): split off, so that the
+# word meets its romanisations with or without "al-".
+_ARABIC_ARTICLE = re.compile(r"(?<![\u0621-\u064a])\u0627\u0644(?=[\u0621-\u064a]{2,})")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,4}")
 
 # Consonant classes that transliterations of the same sound fall into (Gaddafi / Qadhafi /
@@ -53,7 +56,8 @@ def _split_han_names(text: str) -> str:
 def name_tokens(name: str) -> tuple[str, ...]:
     """Lower-case ASCII words of a name in any script, without titles or punctuation."""
     text = unicodedata.normalize("NFKC", name)
-    text = _APOSTROPHES.sub("", _split_han_names(text))
+    text = _ARABIC_ARTICLE.sub("al ", _split_han_names(text))
+    text = _APOSTROPHES.sub("", text)
     ascii_text = anyascii(text).lower()
     tokens = [t for t in _NOT_ALNUM.split(_APOSTROPHES.sub("", ascii_text)) if t]
     return tuple(t for t in tokens if t not in TITLES)[:MAX_TOKENS]
