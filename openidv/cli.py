@@ -334,6 +334,45 @@ def config_check() -> None:
     click.echo("configuration is valid")
 
 
+def _aml(command: str, **options: Optional[str]) -> None:
+    from openidv.services.aml import AmlError, run_cli_command
+
+    try:
+        _print_json(run_cli_command(command, **options))
+    except AmlError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group()
+def aml() -> None:
+    """Sanctions and PEP lists (see docs/aml.md)."""
+
+
+@aml.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", help="Name of the list (default: from the format, e.g. un-sc)")
+@click.option("--format", "list_format", type=click.Choice(["ftm-json", "opensanctions-csv", "un-xml", "eu-xml", "ofac-csv"]))
+@click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="OFAC alt.csv beside sdn.csv")
+def aml_load(file: str, source: Optional[str], list_format: Optional[str], aliases: Optional[str]) -> None:
+    """Load a list file, replacing that source's previous version atomically."""
+    _aml("load", path=file, source=source, format=list_format, aliases_path=aliases)
+
+
+@aml.command("sources")
+def aml_sources() -> None:
+    """The lists screened against: date, size, file hash."""
+    _aml("sources")
+
+
+@aml.command("screen")
+@click.argument("name", nargs=-1, required=True)
+@click.option("--dob", help="Date of birth, YYYY[-MM[-DD]]")
+@click.option("--nationality", help="ISO 3166 alpha-2")
+def aml_screen(name: tuple[str, ...], dob: Optional[str], nationality: Optional[str]) -> None:
+    """Screen one person against the loaded lists."""
+    _aml("screen", name=" ".join(name), dob=dob, nationality=nationality)
+
+
 @main.command()
 @click.option("--front", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--back", type=click.Path(exists=True, dir_okay=False))

@@ -1,0 +1,1 @@
+"""Use cases that the API, the console and the command line call."""
