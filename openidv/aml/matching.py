@@ -8,7 +8,7 @@ from typing import Iterable, Optional, Sequence
 
 from rapidfuzz import fuzz
 
-from openidv.aml.names import PreparedName
+from openidv.aml.names import PreparedName, is_abjad, skeleton
 from openidv.aml.records import (
     CountryAgreement,
     DobAgreement,
@@ -66,13 +66,12 @@ def token_similarity(a: str, b: str, skel_a: str, skel_b: str, policy: MatchPoli
     ratio = fuzz.ratio(a, b) / 100.0
     # Two consonants alone ("mr") are too common to vouch for a match, unless one side is a
     # romanised abjad (Arabic, Hebrew), which writes no vowels at all: "mmr" = Muammar.
-    if skel_a == skel_b and (len(skel_a) >= 3 or not _has_vowel(a) or not _has_vowel(b)):
+    if is_abjad(a) != is_abjad(b):
+        # Against a romanised abjad word, the other word's w and y may be written vowels.
+        skel_a, skel_b = skeleton(a, wy_vowels=True), skeleton(b, wy_vowels=True)
+    if skel_a == skel_b and (len(skel_a) >= 3 or is_abjad(a) or is_abjad(b)):
         ratio = max(ratio, policy.skeleton_similarity)
     return ratio
-
-
-def _has_vowel(word: str) -> bool:
-    return any(c in "aeiouy" for c in word)
 
 
 def _aligned_score(q: PreparedName, c: PreparedName, policy: MatchPolicy) -> float:

@@ -18,6 +18,8 @@ PARTICLES = frozenset({
     "al", "el", "ul", "ud", "ad", "as", "ash", "bin", "ibn", "ben", "bint", "binti",
     "van", "von", "der", "den", "de", "da", "di", "du", "del", "della", "dos", "das", "la", "le",
 })
+# Articles joined by a hyphen to the word they precede.
+ARTICLES = frozenset({"al", "el", "ul", "ud", "ad", "as", "ash"})
 # Honorifics that are no part of a name.
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "sheikh", "shaikh"})
 
@@ -31,12 +33,17 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 # The Arabic article written onto its word (القذافي = al-Qadhafi): split off, so that the
 # word meets its romanisations with or without "al-".
 _ARABIC_ARTICLE = re.compile(r"(?<![\u0621-\u064a])\u0627\u0644(?=[\u0621-\u064a]{2,})")
+_HYPHENATED = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,4}")
 
 # Consonant classes that transliterations of the same sound fall into (Gaddafi / Qadhafi /
 # Kadhafi / Каддафи all give "ktf"). Vowels, h, y are dropped: they are what varies most
-# between romanisations (Muammar / Moammar, Hussein / Husayn).
-_DIGRAPHS = (("sch", "s"), ("ph", "f"), ("x", "ks"))
+# between romanisations (Muammar / Moammar, Hussein / Husayn). The digraphs first:
+# German "tsch" and French "tch" are English "ch" (Russian ч), "ts"/"tz" the German "z"
+# (Russian ц), pinyin "zh" the Wade-Giles "ch", and a word-initial "x" (pinyin, Catalan,
+# Portuguese) is an "s" (Wade-Giles "hs").
+_DIGRAPHS = (("tsch", "c"), ("tch", "c"), ("sch", "s"), ("ph", "f"), ("zh", "j"), ("ts", "s"),
+             ("tz", "s"), ("x", "ks"))
 _CONSONANT_CLASS = {
     **dict.fromkeys("bp", "b"),
     **dict.fromkeys("fvw", "f"),
@@ -64,23 +71,42 @@ def name_tokens(name: str) -> tuple[str, ...]:
 
 
 def core_tokens(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """The words that carry the name: particles removed unless nothing else is left."""
+    """The words that carry the name: particles removed unless fewer than two words would be
+    left."""
     core = tuple(t for t in tokens if t not in PARTICLES)
-    return core or tokens
+    # "Feng Bin" is a Chinese name, not a particle: a name is never cut to one word.
+    return core if len(core) >= min(2, len(tokens)) else tokens
 
 
-def skeleton(token: str) -> str:
+def skeleton(token: str, wy_vowels: bool | None = None) -> str:
     """The consonant skeleton of one ASCII word: classes of similar consonants, vowels
-    dropped, repeats collapsed. Falls back to the word itself when it has no consonant."""
-    word = token
+    dropped, repeats collapsed. Falls back to the word itself when it has no consonant.
+    ``wy_vowels`` reads w and y as vowels (default: when the word is a romanised abjad)."""
+    word = "s" + token[1:] if token.startswith("x") else token
     for digraph, replacement in _DIGRAPHS:
         word = word.replace(digraph, replacement)
+    # A romanised abjad (Arabic script through anyascii) writes its long vowels as w and y:
+    # "mnswr" is Mansour.
+    vowel_letters = "wy" if (is_abjad(token) if wy_vowels is None else wy_vowels) else ""
     out: list[str] = []
     for char in word:
-        cls = _CONSONANT_CLASS.get(char, "" if char.isalpha() else char)
+        cls = "" if char in vowel_letters else _CONSONANT_CLASS.get(char, "" if char.isalpha() else char)
         if cls and (not out or out[-1] != cls):
             out.append(cls)
     return "".join(out) or "_" + token
+
+
+def is_abjad(token: str) -> bool:
+    """A word without any of a, e, i, o, u: Arabic or Hebrew script romanised letter by
+    letter (or an abbreviation)."""
+    return len(token) > 1 and not any(c in "aeiou" for c in token)
+
+
+def _initial(token: str) -> str:
+    """The class of a word's first sound; all vowel-like starts (Yuri / Iouri / Juri aside)
+    are one class."""
+    cls = _CONSONANT_CLASS.get(skeleton(token[:2])[:1], "") if token[:1] not in "aeiouyhw" else ""
+    return cls or "_"
 
 
 def _key_hash(key: str) -> int:
@@ -88,30 +114,45 @@ def _key_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
+def key_tokens(name: str) -> list[str]:
+    """The words a name is keyed by: its words without particles, plus each hyphenated
+    compound also written as one word ("Lei-fang" is "Leifang" in another romanisation)."""
+    tokens = list(core_tokens(name_tokens(name)))
+    text = anyascii(unicodedata.normalize("NFKC", name)).lower()
+    for compound in _HYPHENATED.findall(text):
+        parts = compound.split("-")
+        if parts[0] in ARTICLES:  # al-Qadhafi: the article is not part of the word
+            parts = parts[1:]
+        if len(parts) > 1:
+            tokens.append("".join(parts))
+    return list(dict.fromkeys(tokens))[:MAX_KEY_TOKENS]
+
+
 def blocking_keys(name: str) -> set[int]:
     """Keys under which a name is indexed and looked up.
 
-    Two words of a name must agree for an entry to be a candidate, in one of two ways: by
-    consonant skeleton (survives transliteration, vowel typos, diacritics) or by their first
-    three letters (survives a typo later in the word). Pairs are unordered, so word order
-    does not matter, and a dropped middle name leaves the other pairs. A one-word name is
-    keyed by itself, under its own prefix, so it only meets other one-word keys.
+    Two words of a name must agree for an entry to be a candidate, in one of two ways: both
+    by consonant skeleton (survives transliteration, vowel typos, diacritics), or one by
+    skeleton and the other by its first sound (survives a typo in that other word). Pairs
+    are unordered, so word order does not matter, and a dropped middle name leaves the other
+    pairs. A one-word name is keyed by itself under its own prefix, so it only meets the
+    one-word keys that every query also looks up.
     """
-    tokens = list(dict.fromkeys(core_tokens(name_tokens(name))))[:MAX_KEY_TOKENS]
+    tokens = key_tokens(name)
     keys: set[str] = set()
     if len(tokens) == 1:
         keys.add("1s:" + skeleton(tokens[0]))
     for a, b in combinations(tokens, 2):
         keys.add("2s:" + "|".join(sorted((skeleton(a), skeleton(b)))))
-        keys.add("2p:" + "|".join(sorted((a[:3], b[:3]))))
+        keys.add(f"2i:{skeleton(a)}|{_initial(b)}")
+        keys.add(f"2i:{skeleton(b)}|{_initial(a)}")
     return {_key_hash(k) for k in keys}
 
 
 def query_keys(name: str) -> set[int]:
     """Keys to look up for a screened name: its own keys, plus each word alone so that a
     one-word list entry (a mononym) can be found from a full name."""
-    tokens = list(dict.fromkeys(core_tokens(name_tokens(name))))[:MAX_KEY_TOKENS]
-    return blocking_keys(name) | {_key_hash("1s:" + skeleton(t)) for t in tokens}
+    return blocking_keys(name) | {_key_hash("1s:" + skeleton(t)) for t in key_tokens(name)}
 
 
 @dataclass(frozen=True)
