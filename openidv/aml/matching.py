@@ -3,6 +3,7 @@ of birth and nationality when both sides have them."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
@@ -56,7 +57,12 @@ class MatchPolicy:
 DEFAULT_POLICY = MatchPolicy()
 
 
-def token_similarity(a: str, b: str, skel_a: str, skel_b: str, policy: MatchPolicy) -> float:
+@functools.lru_cache(maxsize=200_000)
+def _pair_similarity(a: str, b: str, skeleton_floor: float) -> float:
+    return token_similarity(a, b, skeleton(a), skeleton(b), skeleton_floor)
+
+
+def token_similarity(a: str, b: str, skel_a: str, skel_b: str, skeleton_floor: float) -> float:
     """0..1 similarity of two words: edit-distance ratio, an initial against its word, and
     a floor for words that share a consonant skeleton."""
     if a == b:
@@ -70,7 +76,7 @@ def token_similarity(a: str, b: str, skel_a: str, skel_b: str, policy: MatchPoli
         # Against a romanised abjad word, the other word's w and y may be written vowels.
         skel_a, skel_b = skeleton(a, wy_vowels=True), skeleton(b, wy_vowels=True)
     if skel_a == skel_b and (len(skel_a) >= 3 or is_abjad(a) or is_abjad(b)):
-        ratio = max(ratio, policy.skeleton_similarity)
+        ratio = max(ratio, skeleton_floor)
     return ratio
 
 
@@ -78,9 +84,8 @@ def _aligned_score(q: PreparedName, c: PreparedName, policy: MatchPolicy) -> flo
     """Words matched one to one (best pairs first), weighted by length, over the shorter name."""
     shorter, longer = (q, c) if len(q.tokens) <= len(c.tokens) else (c, q)
     pairs = sorted(
-        ((token_similarity(s, l, ss, ls, policy), i, j)
-         for i, (s, ss) in enumerate(zip(shorter.tokens, shorter.skeletons))
-         for j, (l, ls) in enumerate(zip(longer.tokens, longer.skeletons))),
+        ((_pair_similarity(s, l, policy.skeleton_similarity), i, j)
+         for i, s in enumerate(shorter.tokens) for j, l in enumerate(longer.tokens)),
         reverse=True,
     )
     used_short: set[int] = set()

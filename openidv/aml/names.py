@@ -4,6 +4,7 @@ blocking keys that let a database find candidate entries without scanning the li
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -128,6 +129,19 @@ def key_tokens(name: str) -> list[str]:
     return list(dict.fromkeys(tokens))[:MAX_KEY_TOKENS]
 
 
+def _keys(name: str) -> tuple[set[str], set[str]]:
+    tokens = key_tokens(name)
+    strict: set[str] = set()
+    loose: set[str] = set()
+    if len(tokens) == 1:
+        strict.add("1s:" + skeleton(tokens[0]))
+    for a, b in combinations(tokens, 2):
+        strict.add("2s:" + "|".join(sorted((skeleton(a), skeleton(b)))))
+        loose.add(f"2i:{skeleton(a)}|{_initial(b)}")
+        loose.add(f"2i:{skeleton(b)}|{_initial(a)}")
+    return strict, loose
+
+
 def blocking_keys(name: str) -> set[int]:
     """Keys under which a name is indexed and looked up.
 
@@ -138,21 +152,25 @@ def blocking_keys(name: str) -> set[int]:
     pairs. A one-word name is keyed by itself under its own prefix, so it only meets the
     one-word keys that every query also looks up.
     """
-    tokens = key_tokens(name)
-    keys: set[str] = set()
-    if len(tokens) == 1:
-        keys.add("1s:" + skeleton(tokens[0]))
-    for a, b in combinations(tokens, 2):
-        keys.add("2s:" + "|".join(sorted((skeleton(a), skeleton(b)))))
-        keys.add(f"2i:{skeleton(a)}|{_initial(b)}")
-        keys.add(f"2i:{skeleton(b)}|{_initial(a)}")
-    return {_key_hash(k) for k in keys}
+    strict, loose = _keys(name)
+    return {_key_hash(k) for k in strict | loose}
 
 
-def query_keys(name: str) -> set[int]:
-    """Keys to look up for a screened name: its own keys, plus each word alone so that a
-    one-word list entry (a mononym) can be found from a full name."""
-    return blocking_keys(name) | {_key_hash("1s:" + skeleton(t)) for t in key_tokens(name)}
+@dataclass(frozen=True)
+class QueryKeys:
+    """Keys to look up for a screened name. ``strict`` keys (both words agree by skeleton)
+    are always followed; ``loose`` ones (one word by its first sound, or one word alone
+    against one-word entries) may be skipped when they are very common."""
+
+    strict: frozenset[int]
+    loose: frozenset[int]
+
+
+def query_keys(name: str) -> QueryKeys:
+    strict, loose = _keys(name)
+    loose |= {"1s:" + skeleton(t) for t in key_tokens(name)}  # one-word entries (mononyms)
+    strict_hashes = frozenset(_key_hash(k) for k in strict)
+    return QueryKeys(strict_hashes, frozenset(_key_hash(k) for k in loose) - strict_hashes)
 
 
 @dataclass(frozen=True)
@@ -164,6 +182,7 @@ class PreparedName:
     skeletons: tuple[str, ...]
 
     @classmethod
+    @functools.lru_cache(maxsize=100_000)  # lists repeat names (namesakes, shared aliases)
     def of(cls, name: str) -> "PreparedName":
         tokens = core_tokens(name_tokens(name))
         return cls(name, tokens, tuple(skeleton(t) for t in tokens))

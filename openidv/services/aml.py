@@ -118,8 +118,10 @@ def screen(session: Session, person: ScreenedPerson, policy: MatchPolicy = DEFAU
     false positive for this person is left out while the entry is unchanged; a confirmed
     one carries ``review=confirmed``."""
     prepared = PreparedPerson.of(person)
-    keys = set().union(*(query_keys(n) for n in person.names)) if person.names else set()
-    found = store.candidates(session, keys, policy.schemas, MAX_CANDIDATES + 1, only_changed)
+    keys = [query_keys(n) for n in person.names]
+    strict = set().union(*(k.strict for k in keys))
+    loose = set().union(*(k.loose for k in keys))
+    found = store.candidates(session, strict, loose, policy.schemas, MAX_CANDIDATES + 1, only_changed)
     if len(found) > MAX_CANDIDATES:
         log.warning("aml screening truncated", extra={"candidates": len(found)})
     marks = store.marks_for(session, person.person_key)

@@ -24,6 +24,9 @@ KEYS_PER_ENTITY_ESTIMATE = 12
 # i.e. all over the file; 256 MiB keeps most of a million-entry list's index in memory.
 SQLITE_LOAD_CACHE_KIB = 256 * 1024
 SQLITE_DEFAULT_CACHE_KIB = 2000
+# A loose name key (one word by skeleton, the other by its first sound) held by more entries
+# than this is not followed when screening: "Muhammad A…" would bring tens of thousands.
+LOOSE_KEY_MAX_ENTRIES = 1000
 
 
 @dataclass(frozen=True)
@@ -163,14 +166,23 @@ def list_sources(session: Session) -> list[SourceInfo]:
                        v.changed_count, v.loaded_at, v.skipped or {}) for name, v in rows]
 
 
-def candidates(session: Session, keys: Iterable[int], schemas: Sequence[EntitySchema],
-               limit: int, only_changed: bool = False) -> list[Candidate]:
-    """Entries of the current versions sharing a name key. One statement, so it reads one
-    snapshot: a list being switched is seen entirely old or entirely new."""
-    keys = list(keys)
+def candidates(session: Session, strict_keys: Iterable[int], loose_keys: Iterable[int],
+               schemas: Sequence[EntitySchema], limit: int, only_changed: bool = False,
+               loose_key_max_entries: int = LOOSE_KEY_MAX_ENTRIES) -> list[Candidate]:
+    """Entries of the current versions sharing a name key. Loose keys held by more than
+    ``loose_key_max_entries`` entries are not followed (they would bring thousands of
+    namesakes of one word). The entries are read in one statement, i.e. one snapshot: a
+    list being switched is seen entirely old or entirely new."""
+    current = select(AmlSource.current_version_id).where(AmlSource.current_version_id.is_not(None))
+    keys = set(strict_keys)
+    loose = list(set(loose_keys) - keys)
+    if loose:
+        counts = session.execute(
+            select(AmlNameKey.key, func.count()).where(AmlNameKey.version_id.in_(current), AmlNameKey.key.in_(loose))
+            .group_by(AmlNameKey.key))
+        keys |= {key for key, count in counts if count <= loose_key_max_entries}
     if not keys:
         return []
-    current = select(AmlSource.current_version_id).where(AmlSource.current_version_id.is_not(None))
     matching = (select(AmlNameKey.entity_pk)
                 .where(AmlNameKey.version_id.in_(current), AmlNameKey.key.in_(keys)))
     query = (select(AmlEntity.data, AmlEntity.content_hash, AmlListVersion.list_date)
