@@ -168,11 +168,12 @@ def list_sources(session: Session) -> list[SourceInfo]:
 
 def candidates(session: Session, strict_keys: Iterable[int], loose_keys: Iterable[int],
                schemas: Sequence[EntitySchema], limit: int, only_changed: bool = False,
-               loose_key_max_entries: int = LOOSE_KEY_MAX_ENTRIES) -> list[Candidate]:
+               loose_key_max_entries: Optional[int] = None) -> list[Candidate]:
     """Entries of the current versions sharing a name key. Loose keys held by more than
     ``loose_key_max_entries`` entries are not followed (they would bring thousands of
     namesakes of one word). The entries are read in one statement, i.e. one snapshot: a
     list being switched is seen entirely old or entirely new."""
+    cap = LOOSE_KEY_MAX_ENTRIES if loose_key_max_entries is None else loose_key_max_entries
     current = select(AmlSource.current_version_id).where(AmlSource.current_version_id.is_not(None))
     keys = set(strict_keys)
     loose = list(set(loose_keys) - keys)
@@ -180,7 +181,7 @@ def candidates(session: Session, strict_keys: Iterable[int], loose_keys: Iterabl
         counts = session.execute(
             select(AmlNameKey.key, func.count()).where(AmlNameKey.version_id.in_(current), AmlNameKey.key.in_(loose))
             .group_by(AmlNameKey.key))
-        keys |= {key for key, count in counts if count <= loose_key_max_entries}
+        keys |= {key for key, count in counts if count <= cap}
     if not keys:
         return []
     matching = (select(AmlNameKey.entity_pk)

@@ -157,3 +157,17 @@ def test_rescreening_after_a_reload_reports_only_new_or_changed_entries(sessions
         assert report.changed == 2
         found = aml.rescreen_changed(s, persons)
     assert {k: [h.entity.entity_id for h in v] for k, v in found.items()} == {"scan-1": ["a3"], "scan-2": ["a2"]}
+
+
+def test_a_typo_is_found_through_a_loose_key_unless_that_key_is_very_common(sessions, tmp_path: Path,
+                                                                            monkeypatch) -> None:
+    from openidv.store import aml as store
+
+    listed = ftm_file(tmp_path, "v1.json", [("a1", "John Smith", None), ("a2", "Johnny Smith", None),
+                                            ("a3", "John Smyth", None)])
+    with sessions() as s:
+        aml.load_list(s, listed, "lists")
+        assert {h.entity.entity_id for h in aml.screen(s, person("John Smitz"))} == {"a1", "a2"}
+        monkeypatch.setattr(store, "LOOSE_KEY_MAX_ENTRIES", 2)  # "John S…" is held by 3 entries
+        assert {h.entity.entity_id for h in aml.screen(s, person("John Smitz"))} == set()
+        assert {h.entity.entity_id for h in aml.screen(s, person("John Smith"))} == {"a1", "a2", "a3"}
