@@ -42,7 +42,7 @@ class MatchPolicy:
         (DobAgreement.EXACT, 0.10),
         (DobAgreement.SAME_YEAR, 0.05),
         (DobAgreement.NEAR_YEAR, -0.05),
-        (DobAgreement.CONFLICT, -0.15),
+        (DobAgreement.CONFLICT, -0.25),
         (DobAgreement.MISMATCH, -0.30),
         (DobAgreement.UNKNOWN, 0.0),
     )
@@ -104,6 +104,7 @@ def _aligned_score(q: PreparedName, c: PreparedName, policy: MatchPolicy) -> flo
     return score
 
 
+@functools.lru_cache(maxsize=200_000)  # namesakes: the same pair of names comes back often
 def name_similarity(q: PreparedName, c: PreparedName, policy: MatchPolicy = DEFAULT_POLICY) -> float:
     """0..1 similarity of two names, insensitive to word order, dropped middle names and
     words written together or apart ("Abdulrahman" / "Abdul Rahman")."""
@@ -127,7 +128,10 @@ def compare_birth_dates(person: Optional[PartialDate], listed: Sequence[PartialD
 
 def _compare_one(a: PartialDate, b: PartialDate) -> DobAgreement:
     if a.year != b.year:
-        return DobAgreement.NEAR_YEAR if abs(a.year - b.year) == 1 else DobAgreement.MISMATCH
+        if abs(a.year - b.year) > 1:
+            return DobAgreement.MISMATCH
+        # A year-only date is often an estimate; two full dates a year apart simply differ.
+        return DobAgreement.CONFLICT if a.day and b.day else DobAgreement.NEAR_YEAR
     if a.month and b.month and a.month != b.month:
         return DobAgreement.CONFLICT
     if a.day and b.day and a.month and b.month:
@@ -154,30 +158,48 @@ class PreparedPerson:
         return cls(person, tuple(PreparedName.of(n) for n in person.names if n.strip()))
 
 
+@dataclass(frozen=True)
+class NameMatch:
+    """The best pair of (screened name, listed name) and its score."""
+
+    score: float
+    query: str
+    listed: str
+
+
+def best_name_match(prepared: PreparedPerson, listed_names: Iterable[str],
+                    policy: MatchPolicy = DEFAULT_POLICY) -> Optional[NameMatch]:
+    """The best-scoring pair, or None when no name of the person and the entry is given.
+    Cheap enough to run on every candidate before its other facts are read."""
+    best: Optional[NameMatch] = None
+    for listed_name in listed_names:
+        candidate = PreparedName.of(listed_name)
+        for query in prepared.names:
+            score = name_similarity(query, candidate, policy)
+            if best is None or score > best.score:
+                best = NameMatch(score, query.original, listed_name)
+    return best
+
+
 def score_entity(
     prepared: PreparedPerson,
     entity: ListedEntity,
     policy: MatchPolicy = DEFAULT_POLICY,
     list_date: Optional[str] = None,
+    name_match: Optional[NameMatch] = None,
 ) -> Optional[Hit]:
-    """A hit when the entry scores at or above the policy's threshold, else None."""
-    if entity.schema not in policy.schemas or not prepared.names:
+    """A hit when the entry scores at or above the policy's threshold, else None.
+    ``name_match`` is ``best_name_match`` of the entry's names when already computed."""
+    if entity.schema not in policy.schemas:
         return None
-    best = (0.0, prepared.names[0], entity.name)
-    for listed_name in entity.names:
-        candidate = PreparedName.of(listed_name)
-        for query in prepared.names:
-            score = name_similarity(query, candidate, policy)
-            if score > best[0]:
-                best = (score, query, listed_name)
-    name_score, query, matched_name = best
-    if name_score < policy.name_floor:
+    best = name_match or best_name_match(prepared, entity.names, policy)
+    if best is None or best.score < policy.name_floor:
         return None
     dob = compare_birth_dates(prepared.person.birth_date, entity.birth_dates)
     nationality = compare_nationality(prepared.person.nationality, entity.countries)
-    score = name_score + dict(policy.dob_adjustment)[dob] + dict(policy.nationality_adjustment)[nationality]
+    score = best.score + dict(policy.dob_adjustment)[dob] + dict(policy.nationality_adjustment)[nationality]
     score = min(1.0, max(0.0, score))
     if score < policy.hit_threshold:
         return None
-    reason = MatchReason(query.original, matched_name, name_score, dob, nationality)
+    reason = MatchReason(best.query, best.listed, best.score, dob, nationality)
     return Hit(entity, score, reason, source_list_date=list_date)

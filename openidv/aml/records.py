@@ -28,8 +28,8 @@ class DobAgreement(str, enum.Enum):
 
     EXACT = "exact"  # same day (both sides give a full date)
     SAME_YEAR = "same_year"  # years agree, finer parts missing on one side
-    NEAR_YEAR = "near_year"  # one year apart: lists often round or guess the year
-    CONFLICT = "conflict"  # years agree but month/day disagree
+    NEAR_YEAR = "near_year"  # one year apart, one side year only: lists estimate years
+    CONFLICT = "conflict"  # two full dates that differ (by at most a year)
     MISMATCH = "mismatch"  # years more than one apart
     UNKNOWN = "unknown"  # one side has no date
 

@@ -13,7 +13,7 @@ from typing import Mapping, Optional
 from sqlalchemy.orm import Session
 
 from openidv.aml.formats import DEFAULT_SOURCE, ListFormat, ListFormatError, ParseLimits, read_list, sniff_format
-from openidv.aml.matching import DEFAULT_POLICY, MatchPolicy, PreparedPerson, score_entity
+from openidv.aml.matching import DEFAULT_POLICY, MatchPolicy, PreparedPerson, best_name_match, score_entity
 from openidv.aml.names import query_keys
 from openidv.aml.records import Hit, PartialDate, ScreenedPerson, Verdict
 from openidv.store import aml as store
@@ -127,7 +127,10 @@ def screen(session: Session, person: ScreenedPerson, policy: MatchPolicy = DEFAU
     marks = store.marks_for(session, person.person_key)
     hits = []
     for candidate in found[:MAX_CANDIDATES]:
-        hit = score_entity(prepared, candidate.entity, policy, candidate.list_date)
+        name_match = best_name_match(prepared, candidate.names, policy)
+        if name_match is None or name_match.score < policy.name_floor:
+            continue
+        hit = score_entity(prepared, candidate.entity, policy, candidate.list_date, name_match)
         if hit is None:
             continue
         verdict, marked_hash = marks.get((hit.entity.source, hit.entity.entity_id), (None, None))

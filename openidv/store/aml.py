@@ -4,10 +4,11 @@ candidate lookup by name keys, and reviewers' marks."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Text, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from openidv.aml.names import blocking_keys
@@ -52,9 +53,16 @@ class SourceInfo:
 
 @dataclass(frozen=True)
 class Candidate:
-    entity: ListedEntity
+    """An entry found by its name keys; ``entity`` decodes the stored record on demand."""
+
+    names: tuple[str, ...]
+    data_json: str
     content_hash: str
     list_date: Optional[str]
+
+    @property
+    def entity(self) -> ListedEntity:
+        return ListedEntity.from_dict(json.loads(self.data_json))
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -91,7 +99,7 @@ def insert_batch(session: Session, version_id: int, previous_version_id: Optiona
     ids = session.scalars(
         insert(AmlEntity).returning(AmlEntity.id, sort_by_parameter_order=True),
         [{"version_id": version_id, "entity_id": e.entity_id, "schema": e.schema.value,
-          "data": e.as_dict(), "content_hash": h, "changed": c}
+          "names": "\n".join(e.names), "data": e.as_dict(), "content_hash": h, "changed": c}
          for e, h, c in zip(entities, hashes, changed)],
     ).all()
     keys = sorted({(key, pk) for e, pk in zip(entities, ids) for name in e.names for key in blocking_keys(name)})
@@ -186,14 +194,15 @@ def candidates(session: Session, strict_keys: Iterable[int], loose_keys: Iterabl
         return []
     matching = (select(AmlNameKey.entity_pk)
                 .where(AmlNameKey.version_id.in_(current), AmlNameKey.key.in_(keys)))
-    query = (select(AmlEntity.data, AmlEntity.content_hash, AmlListVersion.list_date)
+    # The record is read as text and decoded only for the candidates worth it.
+    query = (select(AmlEntity.names, cast(AmlEntity.data, Text), AmlEntity.content_hash, AmlListVersion.list_date)
              .join(AmlListVersion, AmlListVersion.id == AmlEntity.version_id)
              .where(AmlEntity.id.in_(matching), AmlEntity.schema.in_([s.value for s in schemas]))
              .limit(limit))
     if only_changed:
         query = query.where(AmlEntity.changed.is_(True))
-    return [Candidate(ListedEntity.from_dict(data), content_hash, list_date)
-            for data, content_hash, list_date in session.execute(query)]
+    return [Candidate(tuple(names.split("\n")), data, content_hash, list_date)
+            for names, data, content_hash, list_date in session.execute(query)]
 
 
 def current_entity_hash(session: Session, source: str, entity_id: str) -> Optional[str]:

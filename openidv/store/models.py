@@ -294,6 +294,9 @@ class AmlEntity(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("aml_list_versions.id"))
     entity_id: Mapped[str] = mapped_column(String(200))
     schema: Mapped[str] = mapped_column(String(20))
+    # The entry's names, one a line: screening scores names first and decodes ``data`` only
+    # for the few candidates whose name is close enough.
+    names: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(32))
     # New, or different from the source's previous version: what re-screening looks at.

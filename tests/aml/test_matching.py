@@ -135,3 +135,12 @@ def test_unrelated_names_share_no_blocking_key() -> None:
 
 def test_a_one_word_entry_is_found_from_a_full_name() -> None:
     assert query_keys("Muammar Gaddafi").loose & blocking_keys("Gaddafi")
+
+
+def test_two_full_dates_that_differ_remove_an_exact_namesake() -> None:
+    listed = entity_named("Muammar Gaddafi", birth_dates=(PartialDate(1942, 6, 7),))
+    assert screen_one(listed, person("Muammar Gaddafi", "1942-06-07")) is not None
+    assert screen_one(listed, person("Muammar Gaddafi", "1942-09-15")) is None
+    assert screen_one(listed, person("Muammar Gaddafi", "1943-06-07")) is None
+    year_only = entity_named("Muammar Gaddafi", birth_dates=(PartialDate(1942),))
+    assert screen_one(year_only, person("Muammar Gaddafi", "1943-06-07")) is not None  # an estimate

@@ -56,6 +56,7 @@ def upgrade() -> None:
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('entity_id', sa.String(length=200), nullable=False),
     sa.Column('schema', sa.String(length=20), nullable=False),
+    sa.Column('names', sa.Text(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('content_hash', sa.String(length=32), nullable=False),
     sa.Column('changed', sa.Boolean(), nullable=False),
