@@ -9,7 +9,7 @@ from typing import Iterable, Optional, Sequence
 
 from rapidfuzz import fuzz
 
-from openidv.aml.names import PreparedName, is_abjad, skeleton
+from openidv.aml.names import PreparedName, is_abjad, skeletons
 from openidv.aml.records import (
     CountryAgreement,
     DobAgreement,
@@ -55,14 +55,16 @@ class MatchPolicy:
 
 
 DEFAULT_POLICY = MatchPolicy()
+# Floor for words sharing a skeleton of one or two consonants only.
+SHORT_SKELETON_SIMILARITY = 0.75
 
 
 @functools.lru_cache(maxsize=200_000)
 def _pair_similarity(a: str, b: str, skeleton_floor: float) -> float:
-    return token_similarity(a, b, skeleton(a), skeleton(b), skeleton_floor)
+    return token_similarity(a, b, skeleton_floor)
 
 
-def token_similarity(a: str, b: str, skel_a: str, skel_b: str, skeleton_floor: float) -> float:
+def token_similarity(a: str, b: str, skeleton_floor: float) -> float:
     """0..1 similarity of two words: edit-distance ratio, an initial against its word, and
     a floor for words that share a consonant skeleton."""
     if a == b:
@@ -74,9 +76,13 @@ def token_similarity(a: str, b: str, skel_a: str, skel_b: str, skeleton_floor: f
     # romanised abjad (Arabic, Hebrew), which writes no vowels at all: "mmr" = Muammar.
     if is_abjad(a) != is_abjad(b):
         # Against a romanised abjad word, the other word's w and y may be written vowels.
-        skel_a, skel_b = skeleton(a, wy_vowels=True), skeleton(b, wy_vowels=True)
-    if skel_a == skel_b and (len(skel_a) >= 3 or is_abjad(a) or is_abjad(b)):
+        shared = skeletons(a, wy_vowels=True) & skeletons(b, wy_vowels=True)
+    else:
+        shared = skeletons(a) & skeletons(b)
+    if any(len(s) >= 3 for s in shared) or (shared and (is_abjad(a) or is_abjad(b))):
         ratio = max(ratio, skeleton_floor)
+    elif shared:  # one or two consonants in common (Aisha / Ayesha, Ali / Aly): weaker evidence
+        ratio = max(ratio, SHORT_SKELETON_SIMILARITY)
     return ratio
 
 

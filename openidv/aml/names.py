@@ -41,10 +41,10 @@ _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,4}")
 # Kadhafi / Каддафи all give "ktf"). Vowels, h, y are dropped: they are what varies most
 # between romanisations (Muammar / Moammar, Hussein / Husayn). The digraphs first:
 # German "tsch" and French "tch" are English "ch" (Russian ч), "ts"/"tz" the German "z"
-# (Russian ц), pinyin "zh" the Wade-Giles "ch", and a word-initial "x" (pinyin, Catalan,
-# Portuguese) is an "s" (Wade-Giles "hs").
-_DIGRAPHS = (("tsch", "c"), ("tch", "c"), ("sch", "s"), ("ph", "f"), ("zh", "j"), ("ts", "s"),
-             ("tz", "s"), ("x", "ks"))
+# (Russian ц), pinyin "zh" the Wade-Giles "ch", French "dj" is "j" (Djamal, Nadjar), and a
+# word-initial "x" (pinyin, Catalan, Portuguese) is an "s" (Wade-Giles "hs").
+_DIGRAPHS = (("tsch", "c"), ("tch", "c"), ("sch", "s"), ("ph", "f"), ("zh", "j"), ("dj", "j"),
+             ("ts", "s"), ("tz", "s"), ("x", "ks"))
 _CONSONANT_CLASS = {
     **dict.fromkeys("bp", "b"),
     **dict.fromkeys("fvw", "f"),
@@ -129,16 +129,34 @@ def key_tokens(name: str) -> list[str]:
     return list(dict.fromkeys(tokens))[:MAX_KEY_TOKENS]
 
 
+# Letter pairs read two ways across romanisations: French writes the "sh" of Arabic and
+# Russian as "ch" (Rachid / Rashid, Darwiche / Darwish), Russian and German romanisations
+# write as "kh"/"ch" the Arabic "h" (Akhmed / Ahmed).
+_SECOND_READINGS = (("ch", "sh"), ("kh", "h"))
+
+
+@functools.lru_cache(maxsize=100_000)
+def skeletons(token: str, wy_vowels: bool | None = None) -> frozenset[str]:
+    """The word's skeleton, and its skeleton under the second reading of "ch" or "kh"."""
+    readings = {skeleton(token, wy_vowels)}
+    for written, other in _SECOND_READINGS:
+        if written in token:
+            readings.add(skeleton(token.replace(written, other), wy_vowels))
+    return frozenset(readings)
+
+
 def _keys(name: str) -> tuple[set[str], set[str]]:
     tokens = key_tokens(name)
     strict: set[str] = set()
     loose: set[str] = set()
     if len(tokens) == 1:
-        strict.add("1s:" + skeleton(tokens[0]))
+        strict |= {"1s:" + s for s in skeletons(tokens[0])}
     for a, b in combinations(tokens, 2):
-        strict.add("2s:" + "|".join(sorted((skeleton(a), skeleton(b)))))
-        loose.add(f"2i:{skeleton(a)}|{_initial(b)}")
-        loose.add(f"2i:{skeleton(b)}|{_initial(a)}")
+        for sa in skeletons(a):
+            loose.add(f"2i:{sa}|{_initial(b)}")
+            for sb in skeletons(b):
+                strict.add("2s:" + "|".join(sorted((sa, sb))))
+        loose |= {f"2i:{sb}|{_initial(a)}" for sb in skeletons(b)}
     return strict, loose
 
 
@@ -168,7 +186,7 @@ class QueryKeys:
 
 def query_keys(name: str) -> QueryKeys:
     strict, loose = _keys(name)
-    loose |= {"1s:" + skeleton(t) for t in key_tokens(name)}  # one-word entries (mononyms)
+    loose |= {"1s:" + s for t in key_tokens(name) for s in skeletons(t)}  # one-word entries
     strict_hashes = frozenset(_key_hash(k) for k in strict)
     return QueryKeys(strict_hashes, frozenset(_key_hash(k) for k in loose) - strict_hashes)
 
