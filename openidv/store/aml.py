@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import Text, cast, delete, func, insert, select, update
+from sqlalchemy import Text, cast, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from openidv.aml.names import blocking_keys
@@ -126,6 +126,10 @@ def activate_version(session: Session, source: str, version_id: int, *, list_dat
         row.current_version_id = version_id
         row.updated_at = now
     session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics after a bulk load, so the planner knows the keys are selective.
+        session.execute(text("ANALYZE aml_name_keys, aml_entities"))
+        session.commit()
     return previous
 
 
@@ -137,7 +141,7 @@ def drop_version(session: Session, version_id: int) -> None:
         raise ValueError(f"version {version_id} is the current list of {in_use}")
     count = session.scalar(select(func.count()).select_from(AmlEntity).where(AmlEntity.version_id == version_id))
     # Keys are uniform 64-bit hashes: equal slices of their range hold about equal shares,
-    # and each slice is one range of the (version_id, key, …) primary key.
+    # and each slice is one range of the (key, …) primary key.
     slices = max(1, count * KEYS_PER_ENTITY_ESTIMATE // DELETE_CHUNK)
     step = 2**64 // slices
     for i in range(slices):

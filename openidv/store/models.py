@@ -305,13 +305,14 @@ class AmlEntity(Base):
 
 class AmlNameKey(Base):
     """Blocking keys of entries' names (openidv.aml.names): screening looks up candidates
-    here. The primary key is the index; SQLite stores it without a separate rowid table."""
+    here. The primary key is the index, key first: a lookup is by key whatever the planner
+    makes of the current-version subquery. SQLite stores it without a separate rowid table."""
 
     __tablename__ = "aml_name_keys"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entity_pk: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 

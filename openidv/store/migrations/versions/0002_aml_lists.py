@@ -45,10 +45,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('person_key', 'source', 'entity_id')
     )
     op.create_table('aml_name_keys',
-    sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('key', sa.BigInteger(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('entity_pk', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('version_id', 'key', 'entity_pk'),
+    sa.PrimaryKeyConstraint('key', 'version_id', 'entity_pk'),
     sqlite_with_rowid=False
     )
     op.create_table('aml_entities',
