@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -304,3 +305,90 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))  # view, review, delete, login, ...
     verification_id: Mapped[Optional[int]] = mapped_column(ForeignKey("verifications.id"))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --- Sanctions / PEP lists (openidv.aml) ------------------------------------------------
+# A source's list is loaded as a new version beside the current one; one update of
+# aml_sources.current_version_id then switches readers over, so nobody sees half a list.
+
+# SQLite's INTEGER PRIMARY KEY is already 64-bit; PostgreSQL needs BIGINT for ids that a
+# daily reload of a million entries would exhaust in a few years.
+_BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class AmlListVersion(Base):
+    """One load of one source's list file."""
+
+    __tablename__ = "aml_list_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="loading")  # loading | current | replaced
+    format: Mapped[str] = mapped_column(String(30))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    list_date: Mapped[Optional[str]] = mapped_column(String(10))  # the publisher's date, ISO
+    entity_count: Mapped[int] = mapped_column(Integer, default=0)
+    changed_count: Mapped[int] = mapped_column(Integer, default=0)  # new or changed since the last version
+    skipped: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    loaded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+
+class AmlSource(Base):
+    """A list the operator loads (by name), pointing at its version in use."""
+
+    __tablename__ = "aml_sources"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    current_version_id: Mapped[Optional[int]] = mapped_column(ForeignKey("aml_list_versions.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AmlEntity(Base):
+    """One list entry of one version; ``data`` is the entry as read (ListedEntity.as_dict)."""
+
+    __tablename__ = "aml_entities"
+    __table_args__ = (Index("ix_aml_entities_version_entity", "version_id", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(_BigId, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("aml_list_versions.id"))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    schema: Mapped[str] = mapped_column(String(20))
+    # The entry's names, one a line: screening scores names first and decodes ``data`` only
+    # for the few candidates whose name is close enough.
+    names: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(32))
+    # New, or different from the source's previous version: what re-screening looks at.
+    changed: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AmlNameKey(Base):
+    """Blocking keys of entries' names (openidv.aml.names): screening looks up candidates
+    here. The primary key is the index, key first: a lookup is by key whatever the planner
+    makes of the current-version subquery. SQLite stores it without a separate rowid table."""
+
+    __tablename__ = "aml_name_keys"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity_pk: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+
+class AmlMark(Base):
+    """A reviewer's verdict on a (screened person, list entry) pair. The entry is named by
+    its source and the list's own id, so the mark survives reloads; ``entity_hash`` is the
+    entry's content when marked: a false positive is not hidden once the entry changes."""
+
+    __tablename__ = "aml_marks"
+
+    person_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    verdict: Mapped[str] = mapped_column(String(20))  # false_positive | confirmed
+    entity_hash: Mapped[str] = mapped_column(String(32))
+    reviewer: Mapped[str] = mapped_column(String(254))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

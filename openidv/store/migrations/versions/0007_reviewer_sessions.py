@@ -1,14 +1,14 @@
 """reviewer sessions: a session generation (logout, password change and disabling end every
 session) and the time a reviewer was disabled
 
-Revision ID: 0003_reviewer_sessions
+Revision ID: 0007_reviewer_sessions
 Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_reviewer_sessions'
+revision = '0007_reviewer_sessions'
 down_revision = '0006'
 branch_labels = None
 depends_on = None

@@ -1,14 +1,14 @@
 """face descriptor ids are never reused (SQLite AUTOINCREMENT), so the in-memory duplicate
 index can tell an erased descriptor from a new one by counting ids
 
-Revision ID: 0004_face_ids_not_reused
-Revises: 0003_reviewer_sessions
+Revision ID: 0008_face_ids_not_reused
+Revises: 0007_reviewer_sessions
 """
 from alembic import op
 
 
-revision = '0004_face_ids_not_reused'
-down_revision = '0003_reviewer_sessions'
+revision = '0008_face_ids_not_reused'
+down_revision = '0007_reviewer_sessions'
 branch_labels = None
 depends_on = None
 
