@@ -105,3 +105,17 @@ def test_version_and_lists(tmp_path):
                          {"email": "bo@example.com", "role": "reviewer", "partner": "Acme", "disabled": False}]
     run("reviewer", "disable", "bo@example.com", env_home=tmp_path)
     assert json.loads(run("reviewer", "list", env_home=tmp_path).stdout)[1]["disabled"] is True
+
+
+def test_retention_can_be_set_and_set_back_to_forever(tmp_path):
+    key = json.loads(run("partner", "create", "Acme", env_home=tmp_path).stdout)["apiKey"]
+    policy = json.loads(run("partner", "policy", key, "--retention-images-days", "30",
+                            "--retention-data-days", "365", env_home=tmp_path).stdout)
+    assert (policy["retentionImagesDays"], policy["retentionDataDays"]) == (30, 365)
+    policy = json.loads(run("partner", "policy", key, "--retention-images-days", "forever",
+                            env_home=tmp_path).stdout)
+    assert (policy["retentionImagesDays"], policy["retentionDataDays"]) == (None, 365)
+    refused = run("partner", "policy", key, "--retention-data-days", "never", env_home=tmp_path)
+    assert refused.returncode == 2 and "'forever'" in refused.stderr
+    purged = json.loads(run("purge", "--dry-run", env_home=tmp_path).stdout)
+    assert purged == {"dryRun": True, "images": [], "personalData": []}

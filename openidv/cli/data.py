@@ -18,10 +18,7 @@ def purge(dry_run: bool) -> None:
     from openidv.store.retention import purge as run_purge
 
     run_migrations()
-    with session_scope() as session:
-        plan = run_purge(session, make_file_store(get_settings()), dry_run=dry_run)
-        if dry_run:
-            session.rollback()
+    plan = run_purge(session_scope, make_file_store(get_settings()), dry_run=dry_run)
     print_json({"dryRun": dry_run, **plan.as_dict()})
 
 

@@ -10,6 +10,25 @@ from openidv.cli.base import main, partner_by_api_key, print_json
 from openidv.config import get_settings
 
 
+FOREVER = "forever"
+
+
+class RetentionDays(click.ParamType):
+    """A retention period: days (0-36500), or ``forever`` for no automatic erasure."""
+
+    name = "DAYS|forever"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201
+        if isinstance(value, int) or value == FOREVER:
+            return value
+        text = str(value).strip().lower()
+        if text == FOREVER:
+            return FOREVER
+        if text.isdigit() and int(text) <= 36500:
+            return int(text)
+        self.fail(f"{value!r} is not a number of days (0-36500) or 'forever'", param, ctx)
+
+
 @main.group()
 def partner() -> None:
     """Manage partners (API clients)."""
@@ -58,8 +77,10 @@ def partner_list() -> None:
 @click.option("--max-image-mb", type=click.FloatRange(0.1, 20))
 @click.option("--callback-url")
 @click.option("--rate-limit", type=click.IntRange(1, 10_000_000), help="Requests per hour")
-@click.option("--retention-images-days", type=click.IntRange(0, 36500), help="Erase images N days after the decision")
-@click.option("--retention-data-days", type=click.IntRange(0, 36500), help="Erase personal data N days after the decision")
+@click.option("--retention-images-days", type=RetentionDays(),
+              help="Erase images N days after the decision ('forever': keep them)")
+@click.option("--retention-data-days", type=RetentionDays(),
+              help="Erase personal data N days after the decision ('forever': keep it)")
 @click.option("--frame-ancestors", help="Origins allowed to embed the hosted flow in an iframe (CSP frame-ancestors)")
 @click.option("--success-url", help="Default successUrl of new tokens")
 @click.option("--error-url", help="Default errorUrl of new tokens")
@@ -105,9 +126,9 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
         if rate_limit:
             p.rate_limit_per_hour = rate_limit
         if retention_images_days is not None:
-            p.retention_images_days = retention_images_days
+            p.retention_images_days = None if retention_images_days == FOREVER else retention_images_days
         if retention_data_days is not None:
-            p.retention_data_days = retention_data_days
+            p.retention_data_days = None if retention_data_days == FOREVER else retention_data_days
         if frame_ancestors is not None:
             from openidv.web.security import frame_ancestors as allowed_sources
 

@@ -67,8 +67,7 @@ def run_sweep(settings: Settings, queue: WorkQueue) -> dict[str, int]:
 
 def run_retention_purge(settings: Settings) -> None:
     files = make_file_store(settings)
-    with session_scope() as session:
-        plan = purge(session, files, dry_run=False)
+    plan = purge(session_scope, files, dry_run=False)
     if plan.images or plan.personal_data:
         log.info("retention purge", extra={"images": len(plan.images), "personal_data": len(plan.personal_data)})
     if isinstance(files.store, LocalFileStore):
