@@ -5,6 +5,7 @@ nothing it was tuned on gives a headline figure.
     python benchmarks/mrz.py --quick          # a few minutes: small grid, 40 stress samples
     options: --data DIR  --stress N  --stress-seed S  --loso full|quick|off  --no-extra
              --synthetic N  --no-passporteye  --verbose (misses to stderr)  --json-out FILE
+             --report-from FILE (re-print the tables of a --json-out file without reading)
 
 Sets and what each tells:
 * development images (``DIR/documents``): the reader was tuned on them; also scored
@@ -165,6 +166,34 @@ def _dump(path: Path, sets: dict[str, list[Outcome]], meta: dict[str, dict]) -> 
     path.write_text(json.dumps(rows, indent=1, ensure_ascii=False))
 
 
+def load_dump(path: Path) -> tuple[dict[str, list[Outcome]], dict[str, dict]]:
+    """Outcomes and stress records from a --json-out file (to re-tabulate without reading)."""
+    sets: dict[str, list[Outcome]] = {}
+    meta: dict[str, dict] = {}
+    for row in json.loads(path.read_text()):
+        lines = tuple(row["read"]) if row["read"] else None
+        reading = Reading(lines, icao.fields(lines) if lines else {}, row["accepted"], row["checks_pass"],
+                          row["seconds"], row["cpu_seconds"], row["detail"])
+        conditions = row["sample"]["conditions"] if row["sample"] else {}
+        item = Item(row["image"], Path(row["image"]), tuple(row["truth"]) if row["truth"] else None,
+                    row["source"], conditions)
+        sets.setdefault(row["set"], []).append(score(item, reading))
+        if row["sample"]:
+            meta[row["image"]] = row["sample"]
+    return sets, meta
+
+
+def print_from_dump(path: Path) -> int:
+    sets, meta = load_dump(path)
+    print("### Summary (from " + str(path) + "; leave-one-source-out folds are not in the dump)\n")
+    print("\n".join([report.SUMMARY_HEAD] + [report.summary_row(name, outs) for name, outs in sets.items()]) + "\n")
+    for name, outcomes in sets.items():
+        print(report.causes_table(name, outcomes))
+    if "stress" in sets:
+        print(report.stress_tables(sets["stress"], meta))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     default_data = Path(os.environ.get("OPENIDV_TEST_DATA", REPO_ROOT.parent / "shared" / "data"))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -179,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="--stress 40 --loso quick --synthetic 0 --no-passporteye")
     parser.add_argument("--verbose", action="store_true", help="list every miss on stderr")
     parser.add_argument("--json-out", type=Path, help="write every scored image (with reader internals) here")
+    parser.add_argument("--report-from", type=Path, help="print the tables of a --json-out file, read nothing")
     args = parser.parse_args(argv)
+    if args.report_from:
+        return print_from_dump(args.report_from)
     if args.quick:
         args.stress, args.synthetic, args.no_passporteye = min(args.stress, 40), 0, True
     args.loso = args.loso or ("quick" if args.quick else "full")

@@ -109,7 +109,15 @@ def _bin(value: float, edges: Sequence[float], labels: Sequence[str]) -> str:
 
 
 # Condition → (how to bin it, bin order). Values come from the sample's conditions record.
+def stressors(c: dict) -> list[str]:
+    """The photometric stressors acting on a stress photo (the generator draws 0–2 of them)."""
+    active = [("motion", c["motion_px"] > 0), ("defocus", c["defocus_px"] > 0), ("low light", c["light"] < 0.5),
+              ("noise", c["noise_sigma"] >= 4), ("glare", c["glare"] > 0), ("thumb", c["thumb"])]
+    return [name for name, on in active if on]
+
+
 CONDITION_BINS: dict[str, tuple[Callable[[dict], str], Sequence[str]]] = {
+    "photometric stressors": (lambda c: ", ".join(stressors(c)) or "none", None),
     "perspective tilt": (lambda c: _bin(c["tilt_deg"], (3, 10, 20), ("0–3°", "3–10°", "10–20°", "20–30°")),
                          ("0–3°", "3–10°", "10–20°", "20–30°")),
     "quarter turn": (lambda c: f"{90 * c['quarter_turns']}°", ("0°", "90°", "180°", "270°")),

@@ -40,6 +40,7 @@ class Conditions:
     thumb_over_mrz: bool  # the thumb covers MRZ characters: unreadable by design
     background: str
     mrz_char_px: float = 0.0  # measured: MRZ character pitch in the output image
+    mrz_quad: tuple[tuple[float, float], ...] = ()  # measured: MRZ corners (TL, TR, BR, BL), output px
 
 
 def _rotation(axis_deg: float, tilt_deg: float, spin_deg: float) -> np.ndarray:
@@ -228,5 +229,6 @@ def photograph(page: Page, cond: Conditions, rng: np.random.Generator) -> tuple[
     assert ok
     top_edge = float(np.linalg.norm(mrz_quad[1] - mrz_quad[0])) / SUPERSAMPLE
     line_chars = round(float(np.linalg.norm(page.mrz_quad[1] - page.mrz_quad[0])) / page.mrz_pitch_px)
-    measured = replace(cond, thumb_over_mrz=thumb_over, mrz_char_px=round(top_edge / line_chars, 2))
+    quad_out = tuple((round(float(x) / SUPERSAMPLE, 1), round(float(y) / SUPERSAMPLE, 1)) for x, y in mrz_quad)
+    measured = replace(cond, thumb_over_mrz=thumb_over, mrz_char_px=round(top_edge / line_chars, 2), mrz_quad=quad_out)
     return encoded.tobytes(), measured

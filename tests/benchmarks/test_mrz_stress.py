@@ -22,6 +22,17 @@ UTOPIA_TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
 UTOPIA_TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<",
               "7408122F1204159UTO<<<<<<<<<<<6",
               "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+@pytest.fixture
+def fonts() -> None:
+    """Rendering needs Debian font packages (scripts/install.sh --test installs them)."""
+    from benchmarks.mrzstress.layout import FontMissing, check_fonts
+
+    try:
+        check_fonts()
+    except FontMissing as exc:
+        pytest.skip(str(exc))
+
+
 MANIFEST_KEYS = {"number": "document_number", "dob": "birth", "expiry": "expiry",
                  "personal": "personal_number", "composite": "composite"}
 
@@ -115,7 +126,7 @@ def test_truths_cover_formats_states_and_scripts() -> None:
     assert any(t.long_number for t in truths) and any(t.long_optional for t in truths)
 
 
-def test_generation_is_deterministic_per_seed() -> None:
+def test_generation_is_deterministic_per_seed(fonts: None) -> None:
     from benchmarks.mrzstress.generate import generate
 
     first, again, other = generate(11, 3), generate(11, 3), generate(12, 3)
@@ -126,7 +137,7 @@ def test_generation_is_deterministic_per_seed() -> None:
 
 
 @pytest.mark.slow
-def test_malformed_samples_are_flagged_in_the_generated_set() -> None:
+def test_malformed_samples_are_flagged_in_the_generated_set(fonts: None) -> None:
     from benchmarks.mrzstress.generate import MALFORMED_SHARE, generate
 
     # The truth is drawn first from the sample's own generator: find malformed ones cheaply.
