@@ -191,6 +191,9 @@ def print_from_dump(path: Path) -> int:
         print(report.causes_table(name, outcomes))
     if "stress" in sets:
         print(report.stress_tables(sets["stress"], meta))
+    for name in ("development", "extra"):
+        if name in sets:
+            print(report.field_table(f"{name} set, per field", {"openidv": sets[name]}))
     return 0
 
 

@@ -126,6 +126,7 @@ class Fold:
     train_exact: int
     train_total: int
     outcomes: list[Outcome]
+    tied_on_exact: int  # combinations with the chosen one's training score before the tie-breaks
 
 
 def leave_one_source_out(results: dict[Combo, list[Outcome]], grid: dict[str, tuple[float, ...]]) -> list[Fold]:
@@ -138,8 +139,10 @@ def leave_one_source_out(results: dict[Combo, list[Outcome]], grid: dict[str, tu
         def train(outs: list[Outcome]) -> list[Outcome]:
             return [o for o in outs if o.item.source != source]
 
-        chosen = max(results, key=lambda c: _selection_score(train(results[c]), c, default, grid))
+        scores = {c: _selection_score(train(results[c]), c, default, grid) for c in results}
+        chosen = max(results, key=lambda c: scores[c])
+        tied = sum(scores[c][0] == scores[chosen][0] for c in results)
         held = [o for o in results[chosen] if o.item.source == source]
         folds.append(Fold(source, chosen, sum(o.exact for o in train(results[chosen])),
-                          len(train(results[chosen])), held))
+                          len(train(results[chosen])), held, tied))
     return folds

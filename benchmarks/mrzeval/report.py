@@ -50,9 +50,14 @@ def field_table(title: str, results: dict[str, Sequence[Outcome]]) -> str:
     def row(label: str, fn: Callable[[Sequence[Outcome]], str]) -> None:
         rows.append(f"| {label} | " + " | ".join(fn(results[n]) for n in names) + " |")
 
-    row("exact MRZ", lambda os: pct(sum(o.exact for o in os), len(os)))
+    def with_mrz(os: Sequence[Outcome]) -> list[Outcome]:
+        return [o for o in os if o.item.truth is not None]
+
+    row("exact MRZ (images with an MRZ)", lambda os: pct(sum(o.exact for o in with_mrz(os)), len(with_mrz(os))))
     for f in FIELDS:
-        row(f"field {f}", lambda os, f=f: pct(sum(o.field_hits.get(f, False) for o in os), len(os)))
+        row(f"field {f}", lambda os, f=f: pct(sum(o.field_hits.get(f, False) for o in with_mrz(os)), len(with_mrz(os))))
+    row("no MRZ on the image: none returned", lambda os: pct(sum(o.exact for o in os if o.item.truth is None),
+                                                            sum(o.item.truth is None for o in os)))
     row("wrong but accepted", lambda os: str(sum(o.wrong_accepted or o.invalid_accepted for o in os)))
     row("s/image median", lambda os: _times([o.reading.seconds for o in os])[0])
     row("s/image p95", lambda os: _times([o.reading.seconds for o in os])[1])
@@ -62,8 +67,8 @@ def field_table(title: str, results: dict[str, Sequence[Outcome]]) -> str:
 
 def loso_table(folds: Sequence[Fold], default_outcomes: Sequence[Outcome]) -> str:
     rows = ["| held-out source | images | constants chosen on the other sources | their exact "
-            "| held-out exact | held-out exact, reader's defaults | wrong but accepted |",
-            "|---|---|---|---|---|---|---|"]
+            "| combinations tied on that | held-out exact | held-out exact, reader's defaults | wrong but accepted |",
+            "|---|---|---|---|---|---|---|---|"]
     pooled, pooled_default, n, danger = 0, 0, 0, 0
     for f in folds:
         default = [o for o in default_outcomes if o.item.source == f.source]
@@ -71,17 +76,21 @@ def loso_table(folds: Sequence[Fold], default_outcomes: Sequence[Outcome]) -> st
         wrong = sum(o.wrong_accepted or o.invalid_accepted for o in f.outcomes)
         chosen = ", ".join(f"{k}={v:g}" for k, v in f.chosen)
         rows.append(f"| {f.source} | {len(f.outcomes)} | {chosen} | {pct(f.train_exact, f.train_total)} "
-                    f"| {pct(exact, len(f.outcomes))} | {pct(d_exact, len(default))} | {wrong} |")
+                    f"| {f.tied_on_exact} | {pct(exact, len(f.outcomes))} | {pct(d_exact, len(default))} | {wrong} |")
         pooled, pooled_default, n, danger = pooled + exact, pooled_default + d_exact, n + len(f.outcomes), danger + wrong
-    rows.append(f"| **pooled** | {n} | | | **{pct(pooled, n)}** | {pct(pooled_default, n)} | {danger} |")
+    rows.append(f"| **pooled** | {n} | | | | **{pct(pooled, n)}** | {pct(pooled_default, n)} | {danger} |")
     return "\n".join(rows) + "\n"
 
 
 def grid_table(results: dict, total: int) -> str:
-    rows = ["| constants | exact on all dev images | wrong but accepted |", "|---|---|---|"]
+    sources = sorted({o.item.source for outs in results.values() for o in outs})
+    rows = ["| constants | exact on all dev images | " + " | ".join(sources) + " | wrong but accepted |",
+            "|---|---|" + "---|" * len(sources) + "---|"]
     for combo, outs in results.items():
+        per_source = " | ".join(f"{sum(o.exact for o in outs if o.item.source == s)}/"
+                                f"{sum(o.item.source == s for o in outs)}" for s in sources)
         rows.append(f"| {', '.join(f'{k}={v:g}' for k, v in combo)} | {pct(sum(o.exact for o in outs), total)} "
-                    f"| {sum(o.wrong_accepted or o.invalid_accepted for o in outs)} |")
+                    f"| {per_source} | {sum(o.wrong_accepted or o.invalid_accepted for o in outs)} |")
     return "\n".join(rows) + "\n"
 
 
