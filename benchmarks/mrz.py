@@ -3,7 +3,7 @@ nothing it was tuned on gives a headline figure.
 
     python benchmarks/mrz.py                  # everything, full size (the docs figures)
     python benchmarks/mrz.py --quick          # a few minutes: small grid, 40 stress samples
-    options: --data DIR  --stress N  --stress-seed S  --loso full|quick|off  --no-extra
+    options: --data DIR  --stress N  --stress-seed S  --loso full|zone|quick|off  --no-extra
              --synthetic N  --no-passporteye  --verbose (misses to stderr)  --json-out FILE
              --report-from FILE (re-print the tables of a --json-out file without reading)
 
@@ -203,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=default_data, help="folder with documents/manifest.json")
     parser.add_argument("--stress", type=int, default=1000, help="stress samples (0 = none)")
     parser.add_argument("--stress-seed", type=int, default=9303)
-    parser.add_argument("--loso", choices=("full", "quick", "off"),
-                        help="leave-one-source-out grid: full (27 combinations, default) or quick (2)")
+    parser.add_argument("--loso", choices=("full", "zone", "quick", "off"),
+                        help="leave-one-source-out grid: full (27 combinations, default), zone (the 3 values "
+                             "of ZONE_LINE_HEIGHT_PX) or quick (2)")
     parser.add_argument("--no-extra", action="store_true", help="skip DIR/extra/documents")
     parser.add_argument("--synthetic", type=int, default=30, help="the reader's own synthetic set (0 = none)")
     parser.add_argument("--no-passporteye", action="store_true", help="measure only our reader")
@@ -234,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     sections: list[str] = []
     default_combo = None
     if dev:
-        grid = {"full": loso.GRID, "quick": loso.QUICK_GRID, "off": {}}[args.loso]
+        grid = {"full": loso.GRID, "zone": loso.ZONE_GRID, "quick": loso.QUICK_GRID, "off": {}}[args.loso]
         defaults = loso.current_values(list(loso.GRID))
         default_combo = tuple((k, defaults[k]) for k in grid)
         results = loso.run_grid(dev, grid, measure) if grid else {}
