@@ -185,8 +185,9 @@ def check_results(lines: Sequence[str], fmt: str) -> dict[str, bool]:
         if f.name == "personal_number" and f.data == FILLER * 14 and f.printed in (FILLER, "0"):
             results[f.name] = True  # an empty personal number may carry '<' or 0
             continue
+        # A check digit is a digit; '<' stands for one only after an empty personal number.
         try:
-            results[f.name] = f.printed == check_digit(f.data)
+            results[f.name] = f.printed.isdigit() and f.printed == check_digit(f.data)
         except ValueError:
             results[f.name] = False
     return results

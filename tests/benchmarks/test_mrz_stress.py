@@ -101,6 +101,10 @@ def test_impossible_dates_and_letters_are_problems_even_when_check_digits_pass()
     lettered = icao.encode(replace(visa, expiry="9708A1"))
     assert "impossible date: date_of_expiry" in icao.problems(lettered)
     assert icao.calendar_date("000229") and not icao.calendar_date("010230")
+    # '<' is no check digit (0 would verify here), except after an empty TD3 personal number.
+    unchecked = (UTOPIA_TD3[0], UTOPIA_TD3[1][:43] + "<")
+    assert icao.check_digit(UTOPIA_TD3[1][0:10] + UTOPIA_TD3[1][13:20] + UTOPIA_TD3[1][21:43]) == "0"
+    assert icao.problems(unchecked) == ["check digit fails: composite"]
 
 
 def test_malformed_truths_are_recorded_and_invalid() -> None:
