@@ -15,7 +15,9 @@ if [ "${1:-}" = "--test" ]; then
 fi
 
 debian_packages="libopenblas-dev"
-[ -n "$extras" ] && debian_packages="$debian_packages fonts-ocr-b"  # synthetic test documents
+# Synthetic test documents: OCR-B for the MRZ; DejaVu, Amiri (Arabic) and WenQuanYi Micro
+# Hei (CJK) for printed names in the MRZ stress set (benchmarks/mrzstress).
+[ -n "$extras" ] && debian_packages="$debian_packages fonts-ocr-b fonts-dejavu-core fonts-hosny-amiri fonts-wqy-microhei"
 missing=""
 for pkg in $debian_packages; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

@@ -1,0 +1,1 @@
+"""Helpers of benchmarks/mrz.py: scoring, leave-one-source-out, tables."""
