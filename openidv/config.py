@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MB = 1024 * 1024
 
 
+class ConfigurationError(ValueError):
+    """A setting is missing, contradictory or malformed: the operator must fix the environment."""
+
+
 class Settings(BaseSettings):
     """Configuration of an openidv process. Defaults give the embedded mode."""
 
@@ -128,14 +132,14 @@ class Settings(BaseSettings):
 
     def _current_key(self) -> bytes:
         if self.encryption_key and self.encryption_key_file:
-            raise ValueError("set OPENIDV_ENCRYPTION_KEY or OPENIDV_ENCRYPTION_KEY_FILE, not both")
+            raise ConfigurationError("set OPENIDV_ENCRYPTION_KEY or OPENIDV_ENCRYPTION_KEY_FILE, not both")
         if self.encryption_key:
             return _decode_key(self.encryption_key)
         if self.encryption_key_file:
             return _decode_key(self.encryption_key_file.read_text().strip())
         if not self.is_sqlite:
             # A key generated per machine would make one machine's images unreadable on another.
-            raise ValueError("OPENIDV_ENCRYPTION_KEY (or OPENIDV_ENCRYPTION_KEY_FILE) is required with a "
+            raise ConfigurationError("OPENIDV_ENCRYPTION_KEY (or OPENIDV_ENCRYPTION_KEY_FILE) is required with a "
                              "shared database: every process must use the same key")
         return self._key_file()
 
@@ -169,9 +173,9 @@ def _decode_key(text: str) -> bytes:
     try:
         key = base64.b64decode(text.strip(), validate=True)
     except ValueError as exc:
-        raise ValueError("encryption key is not valid base64") from exc
+        raise ConfigurationError("encryption key is not valid base64") from exc
     if len(key) != 32:
-        raise ValueError("encryption key must be 32 bytes (base64 of 32 random bytes)")
+        raise ConfigurationError("encryption key must be 32 bytes (base64 of 32 random bytes)")
     return key
 
 

@@ -36,7 +36,26 @@ def partner_by_api_key(session, api_key: str):  # noqa: ANN001, ANN202
     return partner
 
 
-@click.group()
+class OpenidvGroup(click.Group):
+    """Configuration mistakes end as a one-line message and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        from pydantic import ValidationError
+
+        from openidv.config import ConfigurationError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigurationError as exc:
+            raise click.ClickException(f"configuration: {exc}") from exc
+        except ValidationError as exc:
+            if exc.title != "Settings":
+                raise
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+            raise click.ClickException(f"configuration: {problems}") from exc
+
+
+@click.group(cls=OpenidvGroup)
 @click.version_option(__version__, prog_name="openidv", message="%(prog)s %(version)s")
 def main() -> None:
     """openidv: self-hostable identity verification."""

@@ -64,8 +64,12 @@ def roles() -> Iterator[dict[str, str]]:
             admin.execute(f'DROP ROLE IF EXISTS "{names["owner"]}"')
 
 
+DATA_KEY = base64.b64encode(os.urandom(32)).decode()
+
+
 def openidv_cli(database_url: str, home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**base_env(home), "OPENIDV_DATABASE_URL": database_url}
+    # Every process on a shared database needs the same data key.
+    env = {**base_env(home), "OPENIDV_DATABASE_URL": database_url, "OPENIDV_ENCRYPTION_KEY": DATA_KEY}
     return subprocess.run([*OPENIDV, *args], env=env, capture_output=True, text=True, timeout=120)
 
 

@@ -100,7 +100,8 @@ def review_with_note(service: Service, partner_key: str, scan_ref: str, manual: 
         assert login(client, email, password).status_code == 303
         assert scan_ref in client.get("/console/search", params={"name": search_for}).text  # audited search
         page = client.get(f"/console/v/{scan_ref}")
-        form = {"csrf": csrf_of(page.text), "version": str(version_of(page.text)), "manual_document": "DOC_VALIDATED",
+        form = {"csrf": csrf_of(page.text), "version": str(version_of(page.text)), "decision": "approve",
+                "manual_document": "DOC_VALIDATED",
                 "manual_face": "FACE_MATCH", "note": note, "reason": f"corrected: {note}"[:200], **manual}
         r = client.post(f"/console/v/{scan_ref}/review", data=form, follow_redirects=False)
         assert r.status_code == 303, r.text
