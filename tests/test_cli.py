@@ -119,3 +119,16 @@ def test_retention_can_be_set_and_set_back_to_forever(tmp_path):
     assert refused.returncode == 2 and "'forever'" in refused.stderr
     purged = json.loads(run("purge", "--dry-run", env_home=tmp_path).stdout)
     assert purged == {"dryRun": True, "images": [], "personalData": []}
+
+
+@pytest.mark.parametrize("setting, value, says", [
+    ("OPENIDV_DATABASE_URL", "postgresql://nobody@127.0.0.1:5432/none", "database: connection failed"),
+    ("OPENIDV_ENCRYPTION_KEY", "not base64!", "not valid base64"),
+    ("OPENIDV_MAX_IMAGE_BYTES", "many", "max_image_bytes"),
+])
+def test_configuration_mistakes_are_one_line_messages_not_tracebacks(tmp_path, monkeypatch, setting, value, says):
+    monkeypatch.setenv(setting, value)
+    out = run("partner", "create", "Acme", env_home=tmp_path)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr and out.stderr.startswith(("Error: configuration: ", "Error: database: "))
+    assert says in out.stderr and len(out.stderr.strip().splitlines()) == 1

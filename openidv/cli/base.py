@@ -37,10 +37,12 @@ def partner_by_api_key(session, api_key: str):  # noqa: ANN001, ANN202
 
 
 class OpenidvGroup(click.Group):
-    """Configuration mistakes end as a one-line message and exit status 1, never a traceback."""
+    """Configuration mistakes and an unreachable database end as a one-line message and exit
+    status 1, never a traceback."""
 
     def invoke(self, ctx: click.Context):  # noqa: ANN201
         from pydantic import ValidationError
+        from sqlalchemy.exc import OperationalError
 
         from openidv.config import ConfigurationError
 
@@ -53,6 +55,9 @@ class OpenidvGroup(click.Group):
                 raise
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
             raise click.ClickException(f"configuration: {problems}") from exc
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreachable"
+            raise click.ClickException(f"database: {reason}") from exc
 
 
 @click.group(cls=OpenidvGroup)

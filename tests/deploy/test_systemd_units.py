@@ -323,16 +323,14 @@ def test_a_verification_stays_within_the_units_syscall_filter(systemd_analyze, m
     groups = syscall_groups(systemd_analyze)
     receiver = WebhookReceiver()
     env = unit_environment(UNITS["openidv-serve"], machine["env_file"], machine["credentials"])
-    key = (machine["credentials"] / "encryption.key").read_text().strip()
-    env.update(OPENIDV_HOME=str(machine["state"]), HOME=str(machine["state"]), OPENIDV_ENCRYPTION_KEY=key)
+    # The key comes from the credential file (OPENIDV_ENCRYPTION_KEY_FILE), as on the host.
+    env.update(OPENIDV_HOME=str(machine["state"]), HOME=str(machine["state"]))
     cli = lambda *args: subprocess.run([*OPENIDV, *args], env=env, capture_output=True, text=True, check=True,  # noqa: E731
                                        timeout=120, cwd=machine["state"]).stdout
     partner = json.loads(cli("partner", "create", "traced", "--callback-url", receiver.url("/hook")))
     reviewer = json.loads(cli("reviewer", "create", "traced@example.com"))
     port = free_port()
-    # The key also by value: the CLI above and the services must share it whether or not this
-    # version reads OPENIDV_ENCRYPTION_KEY_FILE (the credential) yet.
-    extra = {"OPENIDV_ALLOW_PRIVATE_CALLBACKS": "1", "OPENIDV_ENCRYPTION_KEY": key}
+    extra = {"OPENIDV_ALLOW_PRIVATE_CALLBACKS": "1"}
     logs = {name: (tmp_path / f"{name}.log", tmp_path / f"{name}.trace") for name in UNITS}
     procs = {name: start_unit(name, machine, logs[name][0], port if name == "openidv-serve" else None,
                               extra_env=extra, prefix=(strace, "-f", "-qq", "-o", str(logs[name][1])))
