@@ -17,8 +17,8 @@ import zxingcpp
 from PIL import Image
 
 from tests.web.test_flow import (
-    BASE_ARGS, CHROMIUM, IPHONE_UA, landing, launch, new_token, only_embedded, playwright_api, run_sql, shot,
-    wait_until,
+    BASE_ARGS, CHROMIUM, IPHONE_UA, b64, browser_client, landing, launch, new_token, only_embedded, playwright_api,
+    run_sql, shot, still_approach_frames, wait_until,
 )
 
 __all__ = ["landing", "playwright_api"]  # fixtures used here
@@ -188,7 +188,7 @@ def test_browser_blurry_picture_is_not_taken_and_the_timer_warns(service, partne
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size", ["phone", "desktop"])
-def test_browser_without_a_camera_offers_the_phone(service, partner, playwright_api, size):
+def test_browser_without_a_camera_offers_the_phone(service, partner, playwright_api, real_images, size):
     only_embedded(service)
     created = new_token(service, partner, documents=["PASSPORT"], country="CZ", locale="de")
     args = [a for a in BASE_ARGS if a != "--use-fake-device-for-media-stream"]
@@ -213,20 +213,29 @@ def test_browser_without_a_camera_offers_the_phone(service, partner, playwright_
         assert found, "the QR code could not be read"
         link = found[0].text
         assert link.startswith(f"{service.base_url}/flow/") and created["authToken"] not in link
+        # The code opens the same flow on the phone, and so does the QR code's link.
+        phone_browser = playwright_api.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
+        try:
+            phone = context_for(phone_browser, "phone").new_page()
+            phone.goto(f"{service.base_url}/flow")
+            phone.locator("#digitString").fill(code)
+            phone.locator("button[type=submit]").click()
+            phone.get_by_role("heading", name="Identität bestätigen").wait_for()
+            phone.goto(link)
+            phone.get_by_role("heading", name="Identität bestätigen").wait_for()
+        finally:
+            phone_browser.close()
+        # The phone sends the photos: the desktop page follows on to the waiting page.
+        capture_url = page.url
+        with browser_client(service, IPHONE_UA) as phone_client:
+            sent = phone_client.post(f"/flow/{link.rsplit('/', 1)[1]}/submit", json={
+                "country": "CZ", "documentType": "PASSPORT", "frames": still_approach_frames(real_images["face"]),
+                "images": {"FRONT": b64(real_images["passport"]), "FACE": b64(real_images["face"])}})
+            assert sent.status_code == 200, sent.text
+        page.wait_for_url(re.compile(r".*/flow/[\w-]+/(wait|finish)(\?.*)?$"), timeout=30_000)
+        assert page.url.split("/wait")[0].split("/finish")[0] == capture_url.split("/capture")[0]
     finally:
         browser.close()
-    # The code opens the same flow on the phone.
-    phone_browser = playwright_api.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
-    try:
-        phone = context_for(phone_browser, "phone").new_page()
-        phone.goto(f"{service.base_url}/flow")
-        phone.locator("#digitString").fill(code)
-        phone.locator("button[type=submit]").click()
-        phone.get_by_role("heading", name="Identität bestätigen").wait_for()
-        phone.goto(link)  # and so does the QR code's link
-        phone.get_by_role("heading", name="Identität bestätigen").wait_for()
-    finally:
-        phone_browser.close()
 
 
 @pytest.mark.slow

@@ -285,6 +285,8 @@ async def capture(request: Request, key: str) -> Response:
         "checkUrl": _flow_url(key, "/check", lang=lang),
         "startUrl": _flow_url(key, lang=lang),
         "handoffUrl": _flow_url(key, "/handoff"),
+        "statusUrl": _flow_url(key, "/status"),
+        "waitUrl": _flow_url(key, "/wait", lang=lang),
         "saved": {step: _flow_url(key, f"/photo/{step}") for step in saved if not step.startswith(FRAME_STEP_PREFIX)},
         "savedFrames": any(step.startswith(FRAME_STEP_PREFIX) for step in saved),
         "sessionSeconds": _seconds_left(state),

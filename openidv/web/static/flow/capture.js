@@ -97,7 +97,24 @@
       panel.hidden = false;
       document.getElementById("handoff-offer").hidden = true;
       if (focus) { document.getElementById("handoff-title").focus(); }
+      followPhone();
     }).catch(function () {});
+  }
+
+  /* Once the person may continue on a phone, this page follows it: when the phone has sent
+     the photos, the desktop moves on to the waiting page instead of offering a capture that
+     can no longer be submitted. */
+  function followPhone() {
+    function poll() {
+      fetch(config.statusUrl, { credentials: "same-origin", cache: "no-store" })
+        .then(function (response) { return response.json(); })
+        .then(function (state) {
+          if (state.submitted) { window.location.assign(config.waitUrl); return; }
+          window.setTimeout(poll, 3000);
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    }
+    window.setTimeout(poll, 3000);
   }
 
   function cameraMissing(section) {
