@@ -167,7 +167,9 @@ class Engines:
             except Exception:  # noqa: BLE001 - the first job will raise the real error
                 log.exception("loading models failed")
 
-        thread = threading.Thread(target=run, name="openidv-model-warmup", daemon=True)
+        # Not a daemon: leaving the process while a model is half built in native code aborts it
+        # (std::terminate at exit); exit waits for the load to finish instead.
+        thread = threading.Thread(target=run, name="openidv-model-warmup", daemon=False)
         thread.start()
         return thread
 

@@ -578,3 +578,21 @@ def test_review_in_a_browser(service, partner, receiver, chromium, width, height
         assert not errors, errors
     finally:
         page.close()
+
+
+def test_the_consent_answer_is_shown_with_the_notice_text(app_client, make_partner, make_reviewer, make_verification,
+                                                          console_for):
+    p = make_partner()
+    text = "We compare your selfie <script>alert(1)</script> with your document."
+    given = make_verification(p.partner_id, consent_given_at=dt.datetime(2026, 12, 1, 9, 30),
+                              consent={"decision": "given", "at": "2026-12-01T09:30:00Z", "language": "de",
+                                       "text": text, "textSha256": hashlib.sha256(text.encode()).hexdigest()})
+    without = make_verification(p.partner_id)
+    client = console_for(*make_reviewer(p.partner_id))
+    page = client.get(f"/console/v/{given}").text
+    consent = page[page.index('id="consent"'):page.index("</dd>", page.index('id="consent"'))]
+    assert "given" in consent and "2026-12-01" in consent and "· de" in consent
+    assert hashlib.sha256(text.encode()).hexdigest()[:12] in consent
+    assert html.escape(text) in consent or "&lt;script&gt;" in consent
+    assert "<script>alert(1)" not in page
+    assert 'id="consent"' not in client.get(f"/console/v/{without}").text
