@@ -17,6 +17,10 @@ from openidv.pipeline.document.quality import (
     FAST_CHECK_MIN_TEXT_LINES, PORTRAIT_GLARE_MAX_FRACTION, SHARPNESS_MIN,
 )
 from openidv.core.vocab import Liveness
+from openidv.pipeline.active_liveness import (
+    EYES_MOUTH_GAIN_FLAT, EYES_MOUTH_GAIN_PASS, MIN_APPROACH, MIN_APPROACH_TO_FAIL, MIN_FACE_WIDTH_PX, MIN_FRAMES, NOSE_GAIN_FLAT,
+    NOSE_GAIN_PASS,
+)
 from openidv.pipeline.engines import LIVENESS_MODEL_RESOURCE
 from openidv.pipeline.face import DETECT_MIN_SCORE
 from openidv.pipeline.liveness import LivenessModel
@@ -196,6 +200,43 @@ def _guides() -> tuple[ScoreGuide, ...]:
                         fail_text="different people", pass_level=BAD, fail_level=OK), check="duplicates"),
         ScoreGuide("matches", "Other clients matched", "count", "How many faces of other clients are that close.",
                    check="duplicates"),
+        *_active_liveness_guides(),
+    )
+
+
+def _active_liveness_guides() -> tuple[ScoreGuide, ...]:
+    """The "move closer" challenge: a real head seen nearer gains perspective (the nose and
+    the eyes/mouth grow faster than the cheeks); a photo or a screen keeps its proportions."""
+    check = "active_liveness"
+    return (
+        ScoreGuide("frames", "Challenge frames", "count", "Frames the camera took during the challenge.",
+                   check=check),
+        ScoreGuide("frames_with_face", "Frames with a face", "count",
+                   "Challenge frames in which the face-mesh model found a face.",
+                   Rule("higher", MIN_FRAMES, pass_text="enough to compare", fail_text="too few: inconclusive",
+                        fail_level=WARN), check=check),
+        ScoreGuide("far_face_width", "Face width, farthest frame", "px",
+                   "Width of the face when it was farthest from the camera.",
+                   Rule("higher", MIN_FACE_WIDTH_PX, pass_text="large enough", fail_text="too small: inconclusive",
+                        fail_level=WARN), check=check),
+        ScoreGuide("identity_distance", "Challenge face vs selfie", "ratio",
+                   "Embedding distance between the face in the challenge frames and the selfie's face.",
+                   Rule("lower", FACE_MATCH_MAX_DISTANCE, FACE_MISMATCH_MIN_DISTANCE, pass_text="the same person",
+                        band_text="not clearly the same: inconclusive",
+                        fail_text="another face: the challenge fails"), check=check),
+        ScoreGuide("approach", "Came closer by", "ratio",
+                   "How much larger the face became from the farthest to the nearest frames. A flat face "
+                   f"counts as a photo or screen only from {MIN_APPROACH_TO_FAIL}× on; below, it is inconclusive.",
+                   Rule("higher", MIN_APPROACH, pass_text="came closer", fail_text="not closer: inconclusive",
+                        fail_level=WARN), check=check),
+        ScoreGuide("depth_gain_eyes_mouth", "Perspective gain, eyes and mouth", "ratio",
+                   "How much faster the eyes and mouth grew than the face outline as it came closer.",
+                   Rule("higher", EYES_MOUTH_GAIN_PASS, EYES_MOUTH_GAIN_FLAT, pass_text="a real head's depth",
+                        band_text="weak depth: inconclusive", fail_text="flat, as a photo or screen"), check=check),
+        ScoreGuide("depth_gain_nose", "Perspective gain, nose", "ratio",
+                   "How much faster the nose grew than the face outline as it came closer.",
+                   Rule("higher", NOSE_GAIN_PASS, NOSE_GAIN_FLAT, pass_text="a real head's depth",
+                        band_text="weak depth: inconclusive", fail_text="flat, as a photo or screen"), check=check),
     )
 
 

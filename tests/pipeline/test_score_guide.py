@@ -49,3 +49,23 @@ def test_quality_verdicts_and_plain_words():
 def test_every_guide_explains_itself():
     for guide in score_guides().values():
         assert guide.label and guide.explanation, guide.key
+
+
+@pytest.mark.parametrize("approach, eyes_mouth, nose", [
+    (1.5, 0.08, 0.06), (1.5, 0.01, 0.01), (1.5, 0.045, 0.035), (1.1, 0.08, 0.06), (1.25, 0.01, 0.01),
+])
+def test_active_liveness_readings_follow_the_challenge_verdict(approach, eyes_mouth, nose):
+    from openidv.pipeline.active_liveness import MIN_APPROACH_TO_FAIL, ActiveOutcome, _verdict
+
+    outcome = _verdict(approach, eyes_mouth, nose, {}).outcome
+    scores = {"approach": approach, "depth_gain_eyes_mouth": eyes_mouth, "depth_gain_nose": nose}
+    levels = {r.key: r.level for r in read_scores("active_liveness", scores)}
+    assert all(r.label != r.key for r in read_scores("active_liveness", scores))  # every score explained
+    if outcome == ActiveOutcome.PASSED:
+        assert set(levels.values()) == {"ok"}
+    elif outcome == ActiveOutcome.FAILED:
+        assert levels["approach"] == "ok" and levels["depth_gain_eyes_mouth"] == levels["depth_gain_nose"] == "bad"
+    else:  # inconclusive: the readings never show a clear pass, nor a flat face from close enough
+        assert set(levels.values()) != {"ok"}
+        assert not (approach >= MIN_APPROACH_TO_FAIL and levels["depth_gain_nose"] == "bad"
+                    and levels["depth_gain_eyes_mouth"] == "bad")
