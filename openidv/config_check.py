@@ -68,6 +68,7 @@ def check_configuration(environ: dict[str, str] | None = None) -> ConfigReport:
         return report
     _check_engine_build(report)
     _check_home(settings, report)
+    _check_private_modes(settings, report)
     _check_key(settings, report)
     _check_public_url(settings, report)
     _check_database(settings, report)
@@ -99,6 +100,32 @@ def _check_home(settings, report: ConfigReport) -> None:  # noqa: ANN001
                                "its database, images, queue and key there")
     else:
         report.facts.append(f"data folder {home.resolve()}" + ("" if home.exists() else " (created at first start)"))
+
+
+def private_mode_warnings(settings) -> list[str]:  # noqa: ANN001
+    """Data folder, database, image store and key files that other local users can read or
+    enter: they hold personal data or the key that opens it. (openidv creates them private;
+    files from older versions, a copy or a restore may not be.)"""
+    home = Path(settings.home)
+    candidates = [home, home / "openidv.db", home / "openidv.db-wal", home / "openidv.db-shm", home / "files",
+                  home / "queue.db", settings.generated_key_path]
+    if settings.encryption_key_file:
+        candidates.append(Path(settings.encryption_key_file))
+    warnings = []
+    for path in candidates:
+        try:
+            mode = path.stat().st_mode & 0o777
+        except OSError:
+            continue  # not there (yet): nothing to expose
+        if mode & 0o077:
+            wanted = "700" if path.is_dir() else "600"
+            warnings.append(f"{path} is open to other local users (mode {mode:o}): it holds personal data or "
+                            f"keys; chmod {wanted} {path}")
+    return warnings
+
+
+def _check_private_modes(settings, report: ConfigReport) -> None:  # noqa: ANN001
+    report.warnings.extend(private_mode_warnings(settings))
 
 
 def _check_key(settings, report: ConfigReport) -> None:  # noqa: ANN001

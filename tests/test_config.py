@@ -99,3 +99,24 @@ def test_config_check_proves_the_key_opens_stored_data(tmp_path):
     assert _check(tmp_path, **env_key).returncode == 0
     wrong = _check(tmp_path, OPENIDV_ENCRYPTION_KEY="B" * 43 + "=")
     assert wrong.returncode == 1 and "does not open the stored data" in wrong.stderr
+
+
+def test_config_check_warns_about_data_other_users_can_read(tmp_path):
+    import base64
+    import os
+
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    key = tmp_path / "key"
+    key.write_text(base64.b64encode(os.urandom(32)).decode())
+    key.chmod(0o600)
+    (home / "openidv.db").write_bytes(b"")
+    (home / "openidv.db").chmod(0o600)
+    quiet = _check(tmp_path, OPENIDV_ENCRYPTION_KEY_FILE=str(key))
+    assert "open to other local users" not in quiet.stderr, quiet.stderr
+    home.chmod(0o755)
+    (home / "openidv.db").chmod(0o644)
+    key.chmod(0o640)
+    loud = _check(tmp_path, OPENIDV_ENCRYPTION_KEY_FILE=str(key))
+    for path, wanted in ((home, "700"), (home / "openidv.db", "600"), (key, "600")):
+        assert f"{path} is open to other local users" in loud.stderr and f"chmod {wanted} {path}" in loud.stderr
