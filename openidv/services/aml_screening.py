@@ -1,0 +1,211 @@
+"""Sanctions/PEP screening of verifications: after the document is read (when the partner's
+policy or the token asks), a reviewer's verdict on a hit, and re-screening of monitored
+verifications after a list reload.
+
+What a screening finds decides as follows: a hit a reviewer confirmed earlier, or one
+scoring at least STRONG_HIT_SCORE, tags the verification AML_SUSPECTION (SUSPECTED, or
+REVIEWING under a review policy); weaker hits send it to a reviewer (REVIEWING); a
+screening that was asked for and could not run is AML_FAILED, never a pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from openidv.aml.countries import country_code
+from openidv.aml.records import Hit, PartialDate, ScreenedPerson, Verdict
+from openidv.core.aml_block import FALSE_POSITIVE, open_hits
+from openidv.core.token import TokenOptions
+from openidv.core.vocab import AmlState, FraudTag, Status, SuspicionReason
+from openidv.pipeline.decision import Reason
+from openidv.services import aml
+from openidv.store.models import AmlScreening, Partner, Verification, utcnow
+
+log = logging.getLogger("openidv.aml")
+
+# A hit at least this close (0-1, after date-of-birth and nationality) makes the verification
+# SUSPECTED on its own; hits between the matching policy's threshold (0.80) and this one are
+# namesakes often enough that a person looks first. Set on tests/aml/test_matching.py's
+# cases: an exact name with the same birth year scores 1.0, a one-letter typo with the same
+# full date about 0.97, a transliteration without a date about 0.88-0.92.
+STRONG_HIT_SCORE = 0.90
+NO_LIST = "no sanctions/PEP list is loaded"
+NO_NAME = "no name was read from the document"
+
+
+@dataclass(frozen=True)
+class ScreeningOutcome:
+    """What a screening adds to the decision."""
+
+    fraud_tags: tuple[str, ...] = ()
+    suspicion_reasons: tuple[str, ...] = ()
+    review_reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+
+
+def screening_requested(partner: Partner, token: TokenOptions) -> bool:
+    """The partner's policy screens every verification; a token's checkAml asks for one.
+    A token cannot switch off what the partner's policy requires."""
+    return bool(partner.aml_screening) or token.check_aml
+
+
+def monitoring_requested(partner: Partner, token: TokenOptions) -> bool:
+    return bool(partner.aml_monitoring) or token.aml_monitoring
+
+
+def _first(data: dict[str, Any], *keys: str) -> Optional[str]:
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def person_of(document_data: dict[str, Any], partner_id: int) -> dict[str, Any]:
+    """The person to screen as read from the document (printed data first, then the MRZ)."""
+    first = _first(document_data, "doc_name", "mrz_name")
+    last = _first(document_data, "doc_surname", "mrz_surname")
+    dob = _first(document_data, "doc_date_of_birth", "mrz_date_of_birth")
+    nationality = _first(document_data, "doc_nationality", "mrz_nationality")
+    return {"partnerId": partner_id, "firstName": first, "lastName": last, "dateOfBirth": dob,
+            "nationality": country_code(nationality) if nationality else None}
+
+
+def screened_person(person: dict[str, Any]) -> Optional[ScreenedPerson]:
+    """The ScreenedPerson of a stored person; None without a name. Its key (for reviewers'
+    marks) includes the partner, so one partner's verdicts never hide another's hits."""
+    full = " ".join(p for p in (person.get("firstName"), person.get("lastName")) if p).strip()
+    if not full:
+        return None
+    dob = PartialDate.parse(person["dateOfBirth"]) if person.get("dateOfBirth") else None
+    data_key = ScreenedPerson((full,), dob, person.get("nationality")).person_key
+    key = hashlib.sha256(f"{person.get('partnerId')}:{data_key}".encode()).hexdigest()[:32]
+    return ScreenedPerson((full,), dob, person.get("nationality"), key=key)
+
+
+def hit_dict(hit: Hit, found_at: Optional[str] = None) -> dict[str, Any]:
+    out = hit.as_dict() | {"entityHash": hit.entity.content_hash()}
+    if found_at:
+        out["foundAt"] = found_at
+    return out
+
+
+def _lists(session: Session) -> list[dict[str, Any]]:
+    return [{"source": s.name, "listDate": s.list_date, "entities": s.entities,
+             "loadedAt": s.loaded_at.isoformat() + "Z" if s.loaded_at else None}
+            for s in aml.list_sources(session)]
+
+
+def screen_verification(session: Session, verification: Verification, partner: Partner,
+                        document_data: dict[str, Any], token: TokenOptions) -> ScreeningOutcome:
+    """Screen the person on the document and store the result with the verification."""
+    person = person_of(document_data, verification.partner_id)
+    row = session.get(AmlScreening, verification.id) or AmlScreening(verification_id=verification.id)
+    row.partner_id = verification.partner_id
+    row.monitoring = monitoring_requested(partner, token)
+    row.person, row.screened_at, row.rescreened_at, row.error = person, utcnow(), None, None
+    screened = screened_person(person)
+    row.person_key = screened.person_key if screened else None
+    row.lists = _lists(session)
+    hits: list[Hit] = []
+    if not row.lists:
+        row.error = NO_LIST
+    elif screened is None:
+        row.error = NO_NAME
+    else:
+        try:
+            with session.begin_nested():
+                hits = aml.screen(session, screened)
+        except DBAPIError:
+            raise  # the database is gone: the job is retried, nothing is decided
+        except Exception as exc:  # noqa: BLE001 - a matching bug must not pass the person
+            log.exception("aml screening failed", extra={"scanRef": verification.scan_ref})
+            row.error = f"screening error: {type(exc).__name__}"
+    row.state = AmlState.FAILED if row.error else AmlState.SCREENED
+    row.hits = [hit_dict(h) for h in hits]
+    session.add(row)
+    session.flush()
+    return outcome_of(row)
+
+
+def _strong(hit: dict[str, Any]) -> bool:
+    return hit.get("review") == Verdict.CONFIRMED.value or float(hit.get("score") or 0) >= STRONG_HIT_SCORE
+
+
+def outcome_of(row: AmlScreening) -> ScreeningOutcome:
+    if row.state == AmlState.FAILED:
+        return ScreeningOutcome((FraudTag.AML_FAILED,), (SuspicionReason.AML_FAILED,), (),
+                                (Reason("aml", FraudTag.AML_FAILED, row.error or "screening failed"),))
+    hits = open_hits(list(row.hits or []))
+    lists = ", ".join(f"{s['source']} ({s.get('listDate') or 'undated'})" for s in row.lists or [])
+    if not hits:
+        return ScreeningOutcome(reasons=(Reason("aml", "NOT_SUSPECTED", f"no hit on {lists}"),))
+    best = hits[0]
+    summary = (f"{len(hits)} hit(s); best {best['entity']['name']!r} on {best['source']} "
+               f"(score {best['score']}, {best.get('review') or 'not reviewed'})")
+    scores = {"bestScore": float(best["score"]), "hits": float(len(hits))}
+    if any(_strong(h) for h in hits):
+        return ScreeningOutcome((FraudTag.AML_SUSPECTION,), (SuspicionReason.AML_SUSPECTION,), (),
+                                (Reason("aml", FraudTag.AML_SUSPECTION, summary, scores),))
+    why = f"possible sanctions/PEP match below {STRONG_HIT_SCORE}: {summary}"
+    return ScreeningOutcome((), (), (why,), (Reason("aml", Status.REVIEWING, why, scores),))
+
+
+class HitNotFound(LookupError):
+    """The verification has no screening, or no such hit."""
+
+
+def mark_verification_hit(session: Session, verification: Verification, source: str, entity_id: str,
+                          verdict: Verdict, reviewer: str) -> None:
+    """A reviewer's verdict on one hit of this verification. It is remembered for the person
+    and the entry (a later screening of the same person hides a false positive while the
+    entry is unchanged), and the verification's AML_SUSPECTION tag follows: it is dropped
+    once no strong or confirmed hit is left open, and set by a confirmation. The overall
+    status is the reviewer's decision, taken on the review form."""
+    row = verification.aml
+    if row is None or not row.person_key:
+        raise HitNotFound("this verification has no sanctions/PEP screening")
+    hits = [dict(h) for h in row.hits or []]
+    found = [h for h in hits if h.get("source") == source and (h.get("entity") or {}).get("entityId") == entity_id]
+    if not found:
+        raise HitNotFound("no such hit on this verification")
+    aml.mark_hit(session, row.person_key, source, entity_id, verdict, reviewer)
+    for hit in found:
+        hit["review"] = verdict.value
+    row.hits = hits  # a new list: the JSON column is saved
+    suspected = any(_strong(h) for h in open_hits(hits))
+    tags = [t for t in verification.fraud_tags or [] if t != FraudTag.AML_SUSPECTION]
+    reasons = [r for r in verification.suspicion_reasons or [] if r != SuspicionReason.AML_SUSPECTION]
+    if suspected and row.state == AmlState.SCREENED:
+        tags.append(FraudTag.AML_SUSPECTION)
+        reasons.append(SuspicionReason.AML_SUSPECTION)
+    verification.fraud_tags, verification.suspicion_reasons = tags, reasons
+    verification.version = (verification.version or 0) + 1
+    session.flush()
+
+
+def hits_for_console(row: Optional[AmlScreening]) -> list[dict[str, Any]]:
+    """The stored hits, open ones first, for the console's side-by-side view."""
+    if row is None:
+        return []
+    hits = list(row.hits or [])
+    return sorted(hits, key=lambda h: (h.get("review") == FALSE_POSITIVE, -float(h.get("score") or 0)))
+
+
+def monitored_screenings(session: Session, after_id: int, limit: int) -> list[AmlScreening]:
+    """Screenings re-screened after a reload: those asked for with monitoring, and those of
+    partners whose monitoring is on, of verifications not erased."""
+    return list(session.scalars(
+        select(AmlScreening)
+        .join(Verification, Verification.id == AmlScreening.verification_id)
+        .join(Partner, Partner.id == AmlScreening.partner_id)
+        .where(AmlScreening.verification_id > after_id, Verification.status != Status.DELETED,
+               (AmlScreening.monitoring.is_(True)) | (Partner.aml_monitoring.is_(True)))
+        .order_by(AmlScreening.verification_id).limit(limit)))
