@@ -173,15 +173,8 @@ def run_cli_command(command: str, **options: Optional[str]) -> object:
     with session_scope() as session:
         try:
             if command == "load":
-                report = load_list(session, options["path"], options.get("source"), options.get("format"),
-                                   aliases_path=options.get("aliases_path")).as_dict()
-                session.commit()
-                # Monitored verifications are re-screened against what the reload changed;
-                # their webhooks are sent by the service's sweep (outbox rows).
-                from openidv.services.aml_monitoring import rescreen_monitored
-
-                report["monitoring"] = rescreen_monitored(session_scope).as_dict()
-                return report
+                return load_list(session, options["path"], options.get("source"), options.get("format"),
+                                 aliases_path=options.get("aliases_path")).as_dict()
             if command == "sources":
                 return {"sources": [s.as_dict() for s in list_sources(session)]}
             if command == "screen":

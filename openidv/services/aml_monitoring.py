@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Callable, ContextManager
+from typing import Callable, ContextManager, Optional
 
 from sqlalchemy.orm import Session
 
 from openidv.core.aml_block import monitoring_body
 from openidv.core.vocab import AmlState, WebhookEvent
 from openidv.services import aml
+from openidv.services.queue import JobQueue
 from openidv.services.aml_screening import hit_dict, monitored_screenings, screened_person
 from openidv.store.models import AmlScreening, utcnow
 from openidv.webhooks.outbox import add_webhook
@@ -87,4 +88,19 @@ def rescreen_monitored(scope: Callable[[], ContextManager[Session]], batch: int 
                                    payload=monitoring_body(verification, fresh))
                 if hook is not None:
                     report.webhooks.append(hook)
+    return report
+
+
+def monitor_after_load(queue: Optional[JobQueue]) -> MonitoringReport:
+    """``openidv aml load``'s second half: re-screen the monitored verifications and queue
+    their webhooks. Queueing is best effort: the service's sweep sends any pending row."""
+    from openidv.store.db import session_scope
+
+    report = rescreen_monitored(session_scope)
+    for delivery_id in report.webhooks if queue is not None else ():
+        try:
+            queue.submit_webhook(delivery_id)
+        except Exception:  # noqa: BLE001 - the outbox row stays pending for the sweep
+            log.warning("could not queue AML monitoring webhook %s; the sweep will send it", delivery_id)
+    log.info("aml monitoring after reload", extra=report.as_dict())
     return report

@@ -107,7 +107,7 @@ def screen_verification(session: Session, verification: Verification, partner: P
                         document_data: dict[str, Any], token: TokenOptions) -> ScreeningOutcome:
     """Screen the person on the document and store the result with the verification."""
     person = person_of(document_data, verification.partner_id)
-    row = session.get(AmlScreening, verification.id) or AmlScreening(verification_id=verification.id)
+    row = session.get(AmlScreening, verification.id) or AmlScreening(verification=verification)
     row.partner_id = verification.partner_id
     row.monitoring = monitoring_requested(partner, token)
     row.person, row.screened_at, row.rescreened_at, row.error = person, utcnow(), None, None
