@@ -107,19 +107,11 @@ def screen_verification(session: Session, verification: Verification, partner: P
                         document_data: dict[str, Any], token: TokenOptions) -> ScreeningOutcome:
     """Screen the person on the document and store the result with the verification."""
     person = person_of(document_data, verification.partner_id)
-    row = session.get(AmlScreening, verification.id) or AmlScreening(verification=verification)
-    row.partner_id = verification.partner_id
-    row.monitoring = monitoring_requested(partner, token)
-    row.person, row.screened_at, row.rescreened_at, row.error = person, utcnow(), None, None
     screened = screened_person(person)
-    row.person_key = screened.person_key if screened else None
-    row.lists = _lists(session)
+    lists = _lists(session)
     hits: list[Hit] = []
-    if not row.lists:
-        row.error = NO_LIST
-    elif screened is None:
-        row.error = NO_NAME
-    else:
+    error = NO_LIST if not lists else NO_NAME if screened is None else None
+    if error is None:
         try:
             with session.begin_nested():
                 hits = aml.screen(session, screened)
@@ -127,10 +119,40 @@ def screen_verification(session: Session, verification: Verification, partner: P
             raise  # the database is gone: the job is retried, nothing is decided
         except Exception as exc:  # noqa: BLE001 - a matching bug must not pass the person
             log.exception("aml screening failed", extra={"scanRef": verification.scan_ref})
-            row.error = f"screening error: {type(exc).__name__}"
-    row.state = AmlState.FAILED if row.error else AmlState.SCREENED
+            error = f"screening error: {type(exc).__name__}"
+    row = _row(session, verification, partner, token, AmlState.FAILED if error else AmlState.SCREENED, error)
+    row.person, row.person_key, row.lists = person, screened.person_key if screened else None, lists
     row.hits = [hit_dict(h) for h in hits]
-    session.add(row)
+    session.flush()
+    return outcome_of(row)
+
+
+def _row(session: Session, verification: Verification, partner: Partner, token: TokenOptions, state: str,
+         error: Optional[str]) -> AmlScreening:
+    """The verification's screening row (new, or the one of an earlier run), in the session."""
+    with session.no_autoflush:
+        row = session.get(AmlScreening, verification.id)
+        if row is None:
+            row = AmlScreening(verification_id=verification.id, partner_id=verification.partner_id)
+            session.add(row)
+            verification.aml = row
+        row.partner_id, row.monitoring = verification.partner_id, monitoring_requested(partner, token)
+        row.state, row.error = state, error[:300] if error else None
+        row.screened_at, row.rescreened_at = utcnow(), None
+        row.person, row.person_key, row.hits, row.lists = {}, None, [], []
+    return row
+
+
+def record_not_screened(session: Session, verification: Verification, why: str) -> ScreeningOutcome:
+    """When screening was asked for and the document was never read (not analysable, the
+    pipeline failed): stored as failed, so the answer says the person was not checked."""
+    partner = verification.partner
+    token = TokenOptions.from_stored(verification.token_request)
+    if not screening_requested(partner, token):
+        return ScreeningOutcome()
+    lists = _lists(session)
+    row = _row(session, verification, partner, token, AmlState.FAILED, why)
+    row.person, row.lists = {"partnerId": verification.partner_id}, lists
     session.flush()
     return outcome_of(row)
 

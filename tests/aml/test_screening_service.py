@@ -70,7 +70,7 @@ def new_partner(session: Session, settings: Settings, **policy) -> Partner:  # n
 
 
 def new_verification(session: Session, partner: Partner, **token) -> Verification:  # noqa: ANN003
-    v = create_verification(session, partner, {"clientId": "c-1", "tokenType": "DOCUMENT", **token}, False).verification
+    v = create_verification(session, partner, {"clientId": "c-1", "tokenType": "DOCUMENT", "expiryTime": 3600, **token}, False).verification
     v.status, v.document_data, v.auto_document, v.auto_face = Status.SUSPECTED, DOCUMENT, "DOC_VALIDATED", "FACE_NOT_ANALYSED"
     session.flush()
     return v
