@@ -103,10 +103,23 @@ def _lists(session: Session) -> list[dict[str, Any]]:
             for s in aml.list_sources(session)]
 
 
-def screen_verification(session: Session, verification: Verification, partner: Partner,
-                        document_data: dict[str, Any], token: TokenOptions) -> ScreeningOutcome:
-    """Screen the person on the document and store the result with the verification."""
-    person = person_of(document_data, verification.partner_id)
+@dataclass
+class Screening:
+    """One screening's result, before (or without) it is stored: what outcome_of and the AML
+    block read."""
+
+    state: str
+    error: Optional[str]
+    person: dict[str, Any]
+    person_key: Optional[str]
+    hits: list[dict[str, Any]]
+    lists: list[dict[str, Any]]
+    screened_at: Any = None
+    rescreened_at: Any = None
+
+
+def run_screening(session: Session, person: dict[str, Any], scan_ref: str = "") -> Screening:
+    """Screen a person (as person_of gives it) against the loaded lists."""
     screened = screened_person(person)
     lists = _lists(session)
     hits: list[Hit] = []
@@ -118,11 +131,18 @@ def screen_verification(session: Session, verification: Verification, partner: P
         except DBAPIError:
             raise  # the database is gone: the job is retried, nothing is decided
         except Exception as exc:  # noqa: BLE001 - a matching bug must not pass the person
-            log.exception("aml screening failed", extra={"scanRef": verification.scan_ref})
+            log.exception("aml screening failed", extra={"scanRef": scan_ref})
             error = f"screening error: {type(exc).__name__}"
-    row = _row(session, verification, partner, token, AmlState.FAILED if error else AmlState.SCREENED, error)
-    row.person, row.person_key, row.lists = person, screened.person_key if screened else None, lists
-    row.hits = [hit_dict(h) for h in hits]
+    return Screening(AmlState.FAILED if error else AmlState.SCREENED, error, person,
+                     screened.person_key if screened else None, [hit_dict(h) for h in hits], lists, utcnow())
+
+
+def screen_verification(session: Session, verification: Verification, partner: Partner,
+                        document_data: dict[str, Any], token: TokenOptions) -> ScreeningOutcome:
+    """Screen the person on the document and store the result with the verification."""
+    result = run_screening(session, person_of(document_data, verification.partner_id), verification.scan_ref)
+    row = _row(session, verification, partner, token, result.state, result.error)
+    row.person, row.person_key, row.lists, row.hits = result.person, result.person_key, result.lists, result.hits
     session.flush()
     return outcome_of(row)
 
@@ -161,7 +181,7 @@ def _strong(hit: dict[str, Any]) -> bool:
     return hit.get("review") == Verdict.CONFIRMED.value or float(hit.get("score") or 0) >= STRONG_HIT_SCORE
 
 
-def outcome_of(row: AmlScreening) -> ScreeningOutcome:
+def outcome_of(row: AmlScreening | Screening) -> ScreeningOutcome:
     if row.state == AmlState.FAILED:
         return ScreeningOutcome((FraudTag.AML_FAILED,), (SuspicionReason.AML_FAILED,), (),
                                 (Reason("aml", FraudTag.AML_FAILED, row.error or "screening failed"),))

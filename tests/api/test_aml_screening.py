@@ -122,3 +122,28 @@ def test_screening_that_cannot_run_is_aml_failed_never_a_pass(service, partner):
     assert block["status"]["checkSuccessful"] is False and block["status"]["overallStatus"] == "NOT_CHECKED"
     assert block["errorMessage"] and "AML_FAILED" in status["fraudTags"]
     assert status["status"] != "APPROVED"
+
+
+@pytest.mark.slow
+def test_openidv_verify_screens_with_aml(tmp_path) -> None:
+    """`openidv verify --aml` screens the person read against the lists of the configured
+    database: the hit decides (SUSPECTED, exit 1) and the JSON carries the AML block."""
+    from tests.test_cli import run
+
+    _, front, back = licence("aml-licence")
+    (tmp_path / "front.jpg").write_bytes(_jpeg(front))
+    (tmp_path / "back.jpg").write_bytes(_jpeg(back))
+    args = ("verify", "--front", str(tmp_path / "front.jpg"), "--back", str(tmp_path / "back.jpg"),
+            "--country", "US", "--document-type", "DRIVER_LICENSE")
+    no_list = run(*args, "--aml", env_home=tmp_path)
+    assert json.loads(no_list.stdout)["AML"][0]["status"]["overallStatus"] == "NOT_CHECKED", no_list.stderr
+    assert no_list.returncode == 1 and "AML_FAILED" in no_list.stderr
+    read = json.loads(no_list.stdout)["client_identity_document"]
+    (tmp_path / "list.json").write_text(_person("x-9", f"{read['doc_name']} {read['doc_surname']}",
+                                                read["doc_date_of_birth"], "us") + "\n")
+    assert run("aml", "load", str(tmp_path / "list.json"), env_home=tmp_path).returncode == 0
+    out = run(*args, "--aml", env_home=tmp_path)
+    body = json.loads(out.stdout)
+    assert body["AML"][0]["data"][0]["listNumber"] == "x-9" and body["suspection_reasons"] == ["AML_SUSPECTION"]
+    assert out.returncode == 1 and out.stderr.strip().splitlines()[-1].startswith("SUSPECTED")
+    assert "AML" not in json.loads(run(*args, env_home=tmp_path).stdout)
