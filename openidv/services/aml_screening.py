@@ -26,6 +26,7 @@ from openidv.core.token import TokenOptions
 from openidv.core.vocab import AmlState, FraudTag, Status, SuspicionReason
 from openidv.pipeline.decision import Reason
 from openidv.services import aml
+from openidv.store.leases import update_if
 from openidv.store.models import AmlScreening, Partner, Verification, utcnow
 
 log = logging.getLogger("openidv.aml")
@@ -36,6 +37,10 @@ log = logging.getLogger("openidv.aml")
 # cases: an exact name with the same birth year scores 1.0, a one-letter typo with the same
 # full date about 0.97, a transliteration without a date about 0.88-0.92.
 STRONG_HIT_SCORE = 0.90
+# Hits kept per screening (best first): a common name without a date of birth can hit
+# hundreds of entries of a dense list; the best ones are what a reviewer looks at, and the
+# body of every webhook carries them.
+MAX_STORED_HITS = 100
 NO_LIST = "no sanctions/PEP list is loaded"
 NO_NAME = "no name was read from the document"
 
@@ -133,8 +138,11 @@ def run_screening(session: Session, person: dict[str, Any], scan_ref: str = "") 
         except Exception as exc:  # noqa: BLE001 - a matching bug must not pass the person
             log.exception("aml screening failed", extra={"scanRef": scan_ref})
             error = f"screening error: {type(exc).__name__}"
+    if len(hits) > MAX_STORED_HITS:
+        log.warning("aml hits cut to the best %d of %d", MAX_STORED_HITS, len(hits), extra={"scanRef": scan_ref})
     return Screening(AmlState.FAILED if error else AmlState.SCREENED, error, person,
-                     screened.person_key if screened else None, [hit_dict(h) for h in hits], lists, utcnow())
+                     screened.person_key if screened else None,
+                     [hit_dict(h) for h in hits[:MAX_STORED_HITS]], lists, utcnow())
 
 
 def screen_verification(session: Session, verification: Verification, partner: Partner,
@@ -204,6 +212,10 @@ class HitNotFound(LookupError):
     """The verification has no screening, or no such hit."""
 
 
+class VerificationChanged(RuntimeError):
+    """Someone else changed the verification while a verdict was being saved."""
+
+
 def mark_verification_hit(session: Session, verification: Verification, source: str, entity_id: str,
                           verdict: Verdict, reviewer: str) -> None:
     """A reviewer's verdict on one hit of this verification. It is remembered for the person
@@ -228,9 +240,12 @@ def mark_verification_hit(session: Session, verification: Verification, source: 
     if suspected and row.state == AmlState.SCREENED:
         tags.append(FraudTag.AML_SUSPECTION)
         reasons.append(SuspicionReason.AML_SUSPECTION)
-    verification.fraud_tags, verification.suspicion_reasons = tags, reasons
-    verification.version = (verification.version or 0) + 1
-    session.flush()
+    # Conditional on the version read: a review committed meanwhile is not overwritten.
+    if not update_if(session, Verification, Verification.id == verification.id,
+                     Verification.version == verification.version, fraud_tags=tags, suspicion_reasons=reasons,
+                     version=Verification.version + 1):
+        raise VerificationChanged("the verification changed meanwhile; reload it")
+    session.refresh(verification)
 
 
 def hits_for_console(row: Optional[AmlScreening]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from openidv.aml.records import Verdict
@@ -25,6 +25,7 @@ from openidv.services.aml_monitoring import rescreen_monitored
 from openidv.services.aml_screening import (
     NO_LIST,
     NO_NAME,
+    VerificationChanged,
     mark_verification_hit,
     screen_verification,
     screening_requested,
@@ -137,6 +138,11 @@ def test_a_strong_hit_is_aml_suspection_and_a_false_positive_is_remembered_per_p
         # A confirmation brings the tag back.
         mark_verification_hit(session, v, "test", "x-2", Verdict.CONFIRMED, "rev@example.org")
         assert FraudTag.AML_SUSPECTION in v.fraud_tags
+        # A verdict on a verification someone changed meanwhile is refused, not written over it.
+        session.execute(update(Verification).where(Verification.id == v.id)
+                        .values(version=Verification.version + 1).execution_options(synchronize_session=False))
+        with pytest.raises(VerificationChanged):
+            mark_verification_hit(session, v, "test", "x-2", Verdict.FALSE_POSITIVE, "rev@example.org")
 
 
 def test_monitoring_reports_only_new_hits_with_a_webhook_and_erasure_removes_the_screening(db, tmp_path) -> None:  # noqa: ANN001

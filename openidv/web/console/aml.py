@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from openidv.aml.records import Verdict
 from openidv.core.vocab import Status
 from openidv.services.aml import AmlError
-from openidv.services.aml_screening import HitNotFound, mark_verification_hit
+from openidv.services.aml_screening import HitNotFound, VerificationChanged, mark_verification_hit
 from openidv.store.audit import audit
 from openidv.store.db import session_scope
 from openidv.web.console.auth import PREFIX, ConsoleUser, check_csrf, current_user, read_form
@@ -36,6 +36,8 @@ def _mark(user: ConsoleUser, scan_ref: str, form: FormData) -> None:
             mark_verification_hit(session, v, source, entity_id, verdict, user.email)
         except HitNotFound as exc:
             raise ConsoleError(404, "Not found", str(exc), user) from None
+        except VerificationChanged as exc:
+            raise ConsoleError(409, "Not saved", f"{exc}.", user) from None
         except AmlError as exc:
             raise ConsoleError(409, "Not saved", f"{exc}: the list was reloaded without this entry.", user) from None
         audit(session, user.email, "aml_mark", v.id, {"source": source, "entityId": entity_id,
