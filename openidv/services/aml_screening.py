@@ -33,9 +33,10 @@ log = logging.getLogger("openidv.aml")
 
 # A hit at least this close (0-1, after date-of-birth and nationality) makes the verification
 # SUSPECTED on its own; hits between the matching policy's threshold (0.80) and this one are
-# namesakes often enough that a person looks first. Set on tests/aml/test_matching.py's
-# cases: an exact name with the same birth year scores 1.0, a one-letter typo with the same
-# full date about 0.97, a transliteration without a date about 0.88-0.92.
+# namesakes often enough that a person looks first. On tests/aml/samples.py's OpenSanctions
+# lines: the listed name, a typo of it or another spelling with the same date of birth score
+# 1.0 (scores are capped); "Vladimir Putin" against "Vladimir Vladimirovich Putin" without a
+# date 0.96; "Moammar Kadhafi" against "Muammar Gaddafi" without a date 0.88 (a reviewer's).
 STRONG_HIT_SCORE = 0.90
 # Hits kept per screening (best first): a common name without a date of birth can hit
 # hundreds of entries of a dense list; the best ones are what a reviewer looks at, and the
