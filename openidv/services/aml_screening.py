@@ -26,6 +26,7 @@ from openidv.core.token import TokenOptions
 from openidv.core.vocab import AmlState, FraudTag, Status, SuspicionReason
 from openidv.pipeline.decision import Reason
 from openidv.services import aml
+from openidv.services.review_reasons import AML_REVIEW_PREFIX
 from openidv.store.leases import update_if
 from openidv.store.models import AmlScreening, Partner, Verification, utcnow
 
@@ -205,7 +206,7 @@ def outcome_of(row: AmlScreening | Screening) -> ScreeningOutcome:
     if any(_strong(h) for h in hits):
         return ScreeningOutcome((FraudTag.AML_SUSPECTION,), (SuspicionReason.AML_SUSPECTION,), (),
                                 (Reason("aml", FraudTag.AML_SUSPECTION, summary, scores),))
-    why = f"possible sanctions/PEP match below {STRONG_HIT_SCORE}: {summary}"
+    why = f"{AML_REVIEW_PREFIX} below {STRONG_HIT_SCORE}: {summary}"
     return ScreeningOutcome((), (), (why,), (Reason("aml", Status.REVIEWING, why, scores),))
 
 

@@ -196,3 +196,26 @@ def test_monitoring_reports_only_new_hits_with_a_webhook_and_erasure_removes_the
         session.commit()
         assert session.get(AmlScreening, ids[0]) is None
         assert status_view(session.get(Verification, ids[0]))["AML"] is None
+
+
+def test_the_queue_says_why_in_short() -> None:
+    """The review queue's short reasons name the screening (its own filter kind), once."""
+    from types import SimpleNamespace
+
+    from openidv.services.aml_screening import ScreeningOutcome, outcome_of
+    from openidv.services.review_reasons import queue_reasons
+
+    weak = SimpleNamespace(state="screened", error=None, lists=[{"source": "s", "listDate": None}], hits=[
+        {"score": 0.85, "source": "s", "review": None, "entity": {"name": "Moammar Kadhafi", "entityId": "e"}}])
+    outcome = outcome_of(weak)
+    assert outcome.review_reasons and not outcome.fraud_tags
+    decided = decide("DOC_VALIDATED", "FACE_MATCH", face_required=True, needs_review=outcome.review_reasons)
+    assert decided.status == Status.REVIEWING
+    entries = [r.as_dict() for r in (*outcome.reasons, *decided.reasons)]
+    reasons = queue_reasons(SimpleNamespace(decision_reasons=entries, face_similarity=None, mismatch_tags=[]))
+    assert [r.kind for r in reasons] == ["aml"] and "Moammar Kadhafi" in reasons[0].text
+    failed = outcome_of(SimpleNamespace(state="failed", error=NO_LIST, lists=[], hits=[]))
+    assert failed != ScreeningOutcome()
+    short = queue_reasons(SimpleNamespace(decision_reasons=[r.as_dict() for r in failed.reasons],
+                                          face_similarity=None, mismatch_tags=[]))
+    assert short[0].kind == "aml" and NO_LIST in short[0].text
