@@ -37,7 +37,7 @@ class MonitoringReport:
         return {"rescreened": self.rescreened, "withNewHits": self.with_new_hits}
 
 
-def _new_hits(session: Session, row: AmlScreening, found_at: str) -> list[dict]:
+def _new_hits(session: Session, row: AmlScreening, found_at: str, full: bool) -> list[dict]:
     person = screened_person(row.person or {})
     if person is None:
         return []
@@ -45,7 +45,7 @@ def _new_hits(session: Session, row: AmlScreening, found_at: str) -> list[dict]:
              for h in row.hits or []}
     # A screening that failed (no list was loaded then) is made in full; else only the
     # entries new or changed since the lists it was screened against.
-    found = (aml.screen(session, person) if row.state == AmlState.FAILED
+    found = (aml.screen(session, person) if full or row.state == AmlState.FAILED
              else aml.rescreen_changed(session, {"p": person}).get("p", []))
     fresh = []
     for hit in found:
@@ -55,10 +55,13 @@ def _new_hits(session: Session, row: AmlScreening, found_at: str) -> list[dict]:
     return fresh
 
 
-def rescreen_monitored(scope: Callable[[], ContextManager[Session]], batch: int = BATCH) -> MonitoringReport:
+def rescreen_monitored(scope: Callable[[], ContextManager[Session]], batch: int = BATCH, *,
+                       full: bool = False) -> MonitoringReport:
     """Re-screen every monitored verification, one transaction per batch; new hits are added
     to the verification's screening with the time they were found, and a webhook is queued
-    in the same transaction. ``scope`` opens a committed session."""
+    in the same transaction. ``scope`` opens a committed session. ``full`` screens against
+    the whole lists, not only the entries the latest reloads changed (to complete a run that
+    was cut short: hits already recorded are not reported again)."""
     report = MonitoringReport()
     last = 0
     while True:
@@ -69,7 +72,7 @@ def rescreen_monitored(scope: Callable[[], ContextManager[Session]], batch: int 
             for row in rows:
                 last = row.verification_id
                 now = utcnow()
-                fresh = _new_hits(session, row, now.strftime("%Y-%m-%d %H:%M:%S"))
+                fresh = _new_hits(session, row, now.strftime("%Y-%m-%d %H:%M:%S"), full)
                 report.rescreened += 1
                 row.rescreened_at = now
                 if row.state == AmlState.FAILED and row.person_key:
@@ -91,12 +94,13 @@ def rescreen_monitored(scope: Callable[[], ContextManager[Session]], batch: int 
     return report
 
 
-def monitor_after_load(queue: Optional[JobQueue]) -> MonitoringReport:
-    """``openidv aml load``'s second half: re-screen the monitored verifications and queue
-    their webhooks. Queueing is best effort: the service's sweep sends any pending row."""
+def monitor_after_load(queue: Optional[JobQueue], *, full: bool = False) -> MonitoringReport:
+    """``openidv aml load``'s second half (and ``aml rescreen``): re-screen the monitored
+    verifications and queue their webhooks. Queueing is best effort: the service's sweep
+    sends any pending row."""
     from openidv.store.db import session_scope
 
-    report = rescreen_monitored(session_scope)
+    report = rescreen_monitored(session_scope, full=full)
     for delivery_id in report.webhooks if queue is not None else ():
         try:
             queue.submit_webhook(delivery_id)

@@ -188,8 +188,20 @@ def test_monitoring_reports_only_new_hits_with_a_webhook_and_erasure_removes_the
         hook = session.get(WebhookDelivery, report.webhooks[0])
         assert hook.event == WebhookEvent.AML_MONITORING and hook.payload["alertStatus"] == "ALERT"
         assert hook.payload["results"][0]["data"][0]["listNumber"] == "x-2"
-    # Nothing new since: no second report.
+    # Nothing new since: no second report, also when screened against the whole lists.
     assert rescreen_monitored(Scope()).with_new_hits == []
+    assert rescreen_monitored(Scope(), full=True).with_new_hits == []
+    # A run cut short before it reached a verification: the full re-screening completes it,
+    # even after the same file was loaded again (then no entry counts as changed).
+    with sessions() as session:
+        session.get(AmlScreening, ids[0]).hits = []
+        load(session, tmp_path, person_line("x-1", "Ivan Sidorov", "1970-03-04", "ru"),
+             person_line("x-2", "Vzor Specimen", "1911-01-01", "cz"))
+        session.commit()
+    assert rescreen_monitored(Scope()).with_new_hits == []
+    with sessions() as session:
+        scan_ref = session.get(Verification, ids[0]).scan_ref
+    assert rescreen_monitored(Scope(), full=True).with_new_hits == [scan_ref]
     with sessions() as session:
         v = session.get(Verification, ids[0])
         delete_verification(session, v, make_file_store(settings))
