@@ -30,8 +30,38 @@ def aml() -> None:
               type=click.Choice(["ftm-json", "opensanctions-csv", "un-xml", "eu-xml", "ofac-csv"]))
 @click.option("--aliases", type=click.Path(exists=True, dir_okay=False), help="OFAC alt.csv beside sdn.csv")
 def aml_load(file: str, source: Optional[str], list_format: Optional[str], aliases: Optional[str]) -> None:
-    """Load a list file, replacing that source's previous version atomically."""
-    _run("load", path=file, source=source, format=list_format, aliases_path=aliases)
+    """Load a list file, replacing that source's previous version atomically; then re-screen
+    the verifications of partners with AML monitoring on (new hits: AML_MONITORING webhook)."""
+    from openidv.services.aml import AmlError, run_cli_command
+
+    try:
+        report = run_cli_command("load", path=file, source=source, format=list_format, aliases_path=aliases)
+    except AmlError as exc:
+        raise click.ClickException(str(exc)) from None
+    report["monitoring"] = _monitor(full=False)
+    print_json(report)
+
+
+def _monitor(*, full: bool) -> dict:
+    from openidv.config import get_settings
+    from openidv.jobs.tasks import WorkQueue
+    from openidv.pipeline.engines import Engines
+    from openidv.services.aml_monitoring import monitor_after_load
+    from openidv.store.db import migrate
+
+    migrate()
+    try:
+        queue = WorkQueue(get_settings(), Engines())  # only submits; models are never loaded here
+    except Exception:  # noqa: BLE001 - without a queue the sweep sends the webhooks
+        queue = None
+    return monitor_after_load(queue, full=full).as_dict()
+
+
+@aml.command("rescreen")
+def aml_rescreen() -> None:
+    """Re-screen every monitored verification against the whole lists (completes a monitoring
+    run that was cut short; hits already recorded are not reported again)."""
+    print_json({"monitoring": _monitor(full=True)})
 
 
 @aml.command("sources")

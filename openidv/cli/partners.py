@@ -97,10 +97,15 @@ def partner_list() -> None:
 @click.option("--logo", help="Hosted flow: a PNG or JPEG logo file (at most 512 KB; '' removes it)")
 @click.option("--consent-text", nargs=2, multiple=True, metavar="LANG FILE",
               help="Hosted flow: the consent notice in one language, from a plain-text file (empty file: the default)")
+@click.option("--aml", type=click.Choice(["on", "off"]),
+              help="Screen every verification against the loaded sanctions/PEP lists (docs/aml.md)")
+@click.option("--aml-monitoring", type=click.Choice(["on", "off"]),
+              help="Re-screen the partner's screened verifications after each list reload; new hits "
+                   "send an AML_MONITORING webhook")
 def partner_policy(api_key: str, review, minimum_age, photo_validation, max_image_mb, callback_url, rate_limit,  # noqa: ANN001
                    retention_images_days, retention_data_days, frame_ancestors, success_url, error_url,
                    unverified_url, webhook_secret, webhook_signing, api_secret_for_signing,
-                   selfie_camera_only, brand_color, logo, consent_text) -> None:
+                   selfie_camera_only, brand_color, logo, consent_text, aml, aml_monitoring) -> None:
     """Show or change a partner's policy (by API key)."""
 
     from openidv.store.db import migrate as run_migrations
@@ -140,6 +145,10 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
         if selfie_camera_only:
             p.selfie_camera_only = selfie_camera_only == "on"
         _apply_branding(p, brand_color, logo, consent_text)
+        if aml:
+            p.aml_screening = aml == "on"
+        if aml_monitoring:
+            p.aml_monitoring = aml_monitoring == "on"
         print_json({"name": p.name, "review": p.review_policy, "minimumAge": p.minimum_age,
                      "photoValidation": p.photo_validation, "maxImageBytes": p.max_image_bytes,
                      "callbackUrl": p.callback_url, "rateLimitPerHour": p.rate_limit_per_hour,
@@ -148,7 +157,8 @@ def partner_policy(api_key: str, review, minimum_age, photo_validation, max_imag
                      "successUrl": p.success_url, "errorUrl": p.error_url, "unverifiedUrl": p.unverified_url,
                      "webhookSigning": p.webhook_signing,
                      "selfieCameraOnly": p.selfie_camera_only is not False, "brandColor": p.brand_color,
-                     "logoSha256": p.logo_sha256, "consentTexts": sorted((p.consent_texts or {}).keys())})
+                     "logoSha256": p.logo_sha256, "consentTexts": sorted((p.consent_texts or {}).keys()),
+                     "aml": bool(p.aml_screening), "amlMonitoring": bool(p.aml_monitoring)})
 
 
 def _set_signing(partner, webhook_secret: Optional[str], signing: Optional[str],  # noqa: ANN001

@@ -16,7 +16,10 @@ from openidv.cli.base import main, print_json
 @click.option("--country", default=None, help="Declared issuing country (alpha-2)")
 @click.option("--document-type", default=None,
               type=click.Choice(["ID_CARD", "PASSPORT", "RESIDENCE_PERMIT", "DRIVER_LICENSE", "OTHER"]))
-def verify(front: str, back: Optional[str], face: Optional[str], country: Optional[str], document_type: Optional[str]) -> None:
+@click.option("--aml", is_flag=True, help="Also screen the person read against the loaded sanctions/PEP lists "
+              "(the configured database; the JSON gets an AML block)")
+def verify(front: str, back: Optional[str], face: Optional[str], country: Optional[str], document_type: Optional[str],
+           aml: bool) -> None:
     """Run the whole pipeline on image files, no server.
 
     Prints the full-status JSON on stdout and a one-line verdict on stderr; exits 0 for
@@ -40,7 +43,7 @@ def verify(front: str, back: Optional[str], face: Optional[str], country: Option
     except (ImageRejected, OSError) as exc:
         raise click.UsageError(f"{exc}") from None
     body, analysis = verify_images(Engines(), images, country=country.upper() if country else None,
-                                   document_type=document_type)
+                                   document_type=document_type, screen_aml=aml)
     print_json(body)
     click.echo(verdict_line(analysis), err=True)
     raise SystemExit(0 if analysis.decision.status == "APPROVED" else 1)

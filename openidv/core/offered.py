@@ -61,8 +61,6 @@ _NOT_OFFERED = (
         ("bankCardVerification", "bank-card verification is not offered"),
         ("bankCardPdfUpload", "bank-card verification is not offered"),
         ("verifyAddress", "address verification is not offered"),
-        ("checkAml", "AML screening is not offered"),
-        ("autoAmlMonitoring", "AML monitoring is not offered"),
         ("checkCriminal", "criminal-record checks are not offered"),
         ("checkFaceBlacklist", "a face blocklist is not offered (the document-number blocklist is)"),
         ("checkDocFaceBlacklist", "a face blocklist is not offered (the document-number blocklist is)"),

@@ -59,6 +59,10 @@ class TokenOptions:
     check_duplicate_doc_faces: bool = True
     check_duplicate_personal_data: bool = True
     check_person_blacklist: bool = True
+    # Sanctions/PEP screening (checkAml) and re-screening after list reloads
+    # (autoAmlMonitoring) for this session, besides the partner's policy.
+    check_aml: bool = False
+    aml_monitoring: bool = False
 
     @classmethod
     def from_stored(cls, stored: Optional[Mapping[str, Any]]) -> "TokenOptions":
@@ -98,6 +102,8 @@ class TokenOptions:
             check_duplicate_doc_faces=s.get("checkDuplicateDocFaces") is not False,
             check_duplicate_personal_data=s.get("checkDuplicatePersonalData") is not False,
             check_person_blacklist=s.get("checkPersonBlacklist") is not False,
+            check_aml=s.get("checkAml") is True,
+            aml_monitoring=s.get("autoAmlMonitoring") is True,
         )
 
     def review_policy(self, partner_policy: str) -> str:

@@ -156,6 +156,8 @@ class FraudTag(StrEnum):
     DUPLICATE_PERSONAL_DATA = "DUPLICATE_PERSONAL_DATA"
     DATA_IN_BLACKLIST = "DATA_IN_BLACKLIST"
     FAKE_PHOTO = "FAKE_PHOTO"
+    AML_SUSPECTION = "AML_SUSPECTION"  # a strong or confirmed sanctions/PEP hit
+    AML_FAILED = "AML_FAILED"  # screening was asked for and could not run
 
 
 class SuspicionReason(StrEnum):
@@ -163,6 +165,8 @@ class SuspicionReason(StrEnum):
 
     FAKE_PHOTO = "FAKE_PHOTO"
     AUTO_UNVERIFIABLE = "AUTO_UNVERIFIABLE"
+    AML_SUSPECTION = "AML_SUSPECTION"
+    AML_FAILED = "AML_FAILED"
 
 
 class MismatchTag(StrEnum):
@@ -207,6 +211,7 @@ class WebhookEvent(StrEnum):
     AUTOMATIC = "automatic"  # the automatic decision
     MANUAL = "manual"  # a reviewer's decision
     EXPIRED = "expired"  # an unused token expired
+    AML_MONITORING = "aml_monitoring"  # re-screening after a list reload found new hits
 
 
 # The Idenfy-Event-Type header of each webhook: iDenfy's documented event names.
@@ -214,7 +219,15 @@ WEBHOOK_EVENT_TYPES: dict[str, str] = {
     WebhookEvent.AUTOMATIC: "IDENTIFICATION_AUTO_FINISHED",
     WebhookEvent.MANUAL: "IDENTIFICATION_MANUAL_FINISHED",
     WebhookEvent.EXPIRED: "IDENTIFICATION_EXPIRED",
+    WebhookEvent.AML_MONITORING: "AML_MONITORING",
 }
+
+
+class AmlState(StrEnum):
+    """How a verification's sanctions/PEP screening went."""
+
+    SCREENED = "screened"
+    FAILED = "failed"  # asked for and could not run (no list loaded, no name read...)
 
 
 class WebhookSigning(StrEnum):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional, Protocol
 
+from openidv.core.aml_block import aml_block
 from openidv.core.steps import additional_step_names
 from openidv.core.token import TokenOptions
 from openidv.core.vocab import DocumentCode, FaceCode, Platform, Status
@@ -115,6 +116,8 @@ def status_view(v: VerificationRecord) -> dict[str, Any]:
         "additionalSteps": v.additional_steps,
         "scanRef": v.scan_ref,
         "clientId": v.client_id,
+        # openidv addition: the webhook's AML block (null when no screening was asked for).
+        "AML": aml_block(v),
     }
 
 
@@ -266,7 +269,7 @@ def reasons_view(v: VerificationRecord) -> dict[str, Any]:
 
 # Top-level webhook keys iDenfy documents for services openidv does not have: always null.
 ABSENT_SERVICES = (
-    "AML", "amlCheck", "LID", "CRIMINAL_CHECK", "companyId", "beneficiaryId", "clientIpCountry",
+    "amlCheck", "LID", "CRIMINAL_CHECK", "companyId", "beneficiaryId", "clientIpCountry",
     "clientLocation", "gdcMatch", "registryCenterCheck", "addressVerification", "questionnaireAnswers",
     "riskAssessment", "bankVerification", "emailVerification", "phoneVerification", "driverLicenseCheck",
     "bankCardVerification",
@@ -308,6 +311,7 @@ def webhook_view(v: VerificationRecord, *, final: bool, file_urls: FileUrls) -> 
         "clientIp": getattr(v, "client_ip", None),
         "manualAddress": manual.get("manual_utility_address") or None,
         "manualAddressMatch": manual.get("manual_utility_address_match"),
+        "AML": status["AML"],
     }
     return body | dict.fromkeys(ABSENT_SERVICES)
 
@@ -348,5 +352,5 @@ DATA_KEYS = (
 WEBHOOK_KEYS = (
     "final", "platform", "status", "data", "fileUrls", "additionalStepPdfUrls", "additionalSteps", "scanRef",
     "externalRef", "clientId", "startTime", "finishTime", "clientIp", "manualAddress", "manualAddressMatch",
-    *ABSENT_SERVICES,
+    "AML", *ABSENT_SERVICES,
 )

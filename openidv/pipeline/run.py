@@ -277,16 +277,19 @@ def conclude(
     maximum_age: Optional[int] = None,
     fraud_tags: tuple[str, ...] = (),
     fraud_reasons: tuple[Reason, ...] = (),
+    suspicion_reasons: tuple[str, ...] = (),
+    review_reasons: tuple[str, ...] = (),
     today: Optional[dt.date] = None,
 ) -> Analysis:
-    """Tags and the decision from the image analysis and the cross-checks."""
+    """Tags and the decision from the image analysis and the cross-checks (which may add
+    suspicion reasons, and reasons for a person to look, e.g. a weak sanctions-list hit)."""
     document, face = images.document, images.face
     if face.document_face_found is False and document.validity == DocumentCode.DOC_VALIDATED:
         # The face stage looked for the document portrait and found none.
         document = replace(document, validity=DocumentCode.DOC_FACE_NOT_FOUND)
         images = replace(images, document=document)
     tags = list(fraud_tags)
-    suspicion: list[str] = []
+    suspicion: list[str] = list(suspicion_reasons)
     if face.result == FaceCode.FAKE_FACE or face.liveness == Liveness.FAKE_FACE:
         tags.append(FraudTag.FAKE_PHOTO)
         suspicion.append(SuspicionReason.FAKE_PHOTO)
@@ -299,7 +302,7 @@ def conclude(
         face_required=token_type == TokenType.IDENTIFICATION,
         fraud_tags=tuple(tags),
         mismatch_tags=mismatches,
-        needs_review=document.review_reasons,
+        needs_review=tuple(document.review_reasons) + tuple(review_reasons),
         review_policy=review_policy,
     )
     face_scores = {**face.scores, "similarity": face.similarity, "liveness": face.liveness_score}
@@ -315,5 +318,5 @@ def conclude(
         decision=replace(decision, reasons=evidence + decision.reasons),
         fraud_tags=tuple(tags),
         mismatch_tags=mismatches,
-        suspicion_reasons=tuple(suspicion),
+        suspicion_reasons=tuple(dict.fromkeys(suspicion)),
     )

@@ -8,10 +8,12 @@ from typing import Any, Optional
 
 import numpy as np
 
+from openidv.core.aml_block import aml_block
 from openidv.core.vocab import Step, TokenType
 from openidv.core.wire import full_status_view
 from openidv.pipeline.engines import Engines
 from openidv.pipeline.run import Analysis, analyse_images, conclude
+from openidv.services.aml_screening import Screening, ScreeningOutcome, outcome_of, person_of, run_screening
 
 
 @dataclass
@@ -43,6 +45,7 @@ class LocalRecord:
     manual_data: dict[str, Any] = field(default_factory=dict)
     additional_steps: Optional[dict[str, Any]] = None
     review_time: Optional[dt.datetime] = None
+    aml: Optional[Screening] = None
 
 
 def verdict_line(analysis: Analysis) -> str:
@@ -62,15 +65,31 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+def _screen(document_data: dict[str, Any]) -> Screening:
+    """The person read, screened against the lists loaded in the configured database."""
+    from openidv.store.db import migrate, session_scope
+
+    migrate()
+    with session_scope() as session:
+        return run_screening(session, person_of(document_data, None), "local")
+
+
 def verify_images(
-    engines: Engines, images: dict[str, np.ndarray], *, country: Optional[str], document_type: Optional[str]
+    engines: Engines, images: dict[str, np.ndarray], *, country: Optional[str], document_type: Optional[str],
+    screen_aml: bool = False,
 ) -> tuple[dict[str, Any], Analysis]:
-    """The full-status body for local images, and the analysis behind it."""
+    """The full-status body for local images, and the analysis behind it. With
+    ``screen_aml`` the person read is screened too (it decides as in the service) and the
+    body gets the AML block."""
     started = _now()
     token_type = TokenType.IDENTIFICATION if Step.FACE in images else TokenType.DOCUMENT
     analysed = analyse_images(engines, images, token_type=token_type, declared_country=country,
                               declared_type=document_type)
-    analysis = conclude(analysed, token_type=token_type, token_request={})
+    screening = _screen(analysed.document_data) if screen_aml else None
+    found = outcome_of(screening) if screening else ScreeningOutcome()
+    analysis = conclude(analysed, token_type=token_type, token_request={}, fraud_tags=found.fraud_tags,
+                        fraud_reasons=found.reasons, suspicion_reasons=found.suspicion_reasons,
+                        review_reasons=found.review_reasons)
     record = LocalRecord(
         status=analysis.decision.status,
         token_type=token_type,
@@ -87,5 +106,9 @@ def verify_images(
         document_data=analysis.images.document_data,
         decision_reasons=[r.as_dict() for r in analysis.decision.reasons],
         face_similarity=analysis.face.similarity,
+        aml=screening,
     )
-    return full_status_view(record), analysis
+    body = full_status_view(record)
+    if screen_aml:
+        body["AML"] = aml_block(record)
+    return body, analysis

@@ -19,6 +19,12 @@ from openidv.pipeline.engines import Engines
 from openidv.pipeline.images import ANALYSIS_MAX_SIDE, ImageRejected, decode_image
 from openidv.pipeline.run import Analysis, ChallengeInput, ImageAnalysis, analyse_images, conclude
 from openidv.pipeline.selfie import FACE_MATCH_MAX_DISTANCE
+from openidv.services.aml_screening import (
+    ScreeningOutcome,
+    record_not_screened,
+    screen_verification,
+    screening_requested,
+)
 from openidv.services.flow import FLOW_PLATFORMS
 from openidv.services.queue import JobQueue
 from openidv.store import fraud
@@ -179,6 +185,9 @@ def _commit_results(verification_id: int, job: JobInput, analysed: ImageAnalysis
         verification = session.get(Verification, verification_id)
         token = TokenOptions.from_stored(job.token_request)
         checks = _cross_checks(session, verification, analysed, token)
+        # Sanctions/PEP screening of the person read from the document, when asked for.
+        screening = (screen_verification(session, verification, verification.partner, analysed.document_data, token)
+                     if screening_requested(verification.partner, token) else ScreeningOutcome())
         analysis: Analysis = conclude(
             analysed,
             token_type=job.token_type,
@@ -187,8 +196,10 @@ def _commit_results(verification_id: int, job: JobInput, analysed: ImageAnalysis
             # The session's ageLimit replaces the partner's minimum age.
             minimum_age=token.age_limit if token.age_limit is not None else job.minimum_age,
             maximum_age=token.age_max,
-            fraud_tags=checks.tags,
-            fraud_reasons=checks.reasons,
+            fraud_tags=checks.tags + screening.fraud_tags,
+            fraud_reasons=checks.reasons + screening.reasons,
+            suspicion_reasons=screening.suspicion_reasons,
+            review_reasons=screening.review_reasons,
         )
         values: dict[str, Any] = dict(
             status=analysis.decision.status,
@@ -207,6 +218,7 @@ def _commit_results(verification_id: int, job: JobInput, analysed: ImageAnalysis
             additional_steps=analysis.images.additional_steps,
         )
         if not write_result(session, verification_id, values):
+            session.rollback()  # nor the screening: another run already committed its own
             return None, "already finished"
         VERIFICATIONS.labels(analysis.decision.status, "automatic").inc()
         for kind, vector in (("selfie", analysis.face.selfie_embedding),
@@ -228,13 +240,18 @@ def _commit_not_supported(verification_id: int, job: JobInput) -> Optional[int]:
     why = Reason("document", DocumentCode.DOC_NOT_SUPPORTED,
                  f"openidv does not analyse {job.declared_type} documents")
     with session_scope() as session:
+        screening = record_not_screened(session, session.get(Verification, verification_id),
+                                        "the document was not analysed")
         values = dict(
             status=decision.status,
             auto_document=DocumentCode.DOC_NOT_SUPPORTED,
             auto_face=FaceCode.FACE_NOT_ANALYSED,
-            decision_reasons=[r.as_dict() for r in (why, *decision.reasons)],
+            fraud_tags=list(screening.fraud_tags),
+            suspicion_reasons=list(screening.suspicion_reasons),
+            decision_reasons=[r.as_dict() for r in (why, *decision.reasons, *screening.reasons)],
         )
         if not write_result(session, verification_id, values):
+            session.rollback()
             return None
         VERIFICATIONS.labels(decision.status, "automatic").inc()
         verification = session.get(Verification, verification_id)
@@ -245,14 +262,18 @@ def _commit_failure(verification_id: int, why: str) -> Optional[int]:
     """The pipeline could not run: a human looks (REVIEWING), nothing is lost."""
     with session_scope() as session:
         verification = session.get(Verification, verification_id)
+        screening = record_not_screened(session, verification, "the document was not read: " + why)
         values = dict(
             status=Status.REVIEWING,
             auto_document=DocumentCode.DOC_ERROR,
             auto_face=FaceCode.FACE_ERROR if verification.token_type == TokenType.IDENTIFICATION
             else FaceCode.FACE_NOT_ANALYSED,
-            decision_reasons=[Reason("pipeline", Status.REVIEWING, why).as_dict()],
+            fraud_tags=list(screening.fraud_tags),
+            suspicion_reasons=list(screening.suspicion_reasons),
+            decision_reasons=[r.as_dict() for r in (Reason("pipeline", Status.REVIEWING, why), *screening.reasons)],
         )
         if not write_result(session, verification_id, values):
+            session.rollback()
             return None
         session.refresh(verification)
         return add_webhook(session, verification, WebhookEvent.AUTOMATIC, final=False)

@@ -27,6 +27,7 @@ REASON_KINDS: dict[str, str] = {
     "duplicate": "Duplicate face or document",
     "blocklist": "Document on the blocklist",
     "mismatch": "Partner's data differs",
+    "aml": "Sanctions/PEP hit or screening failed",
     "policy": "Partner reviews every (failed) case",
     "error": "Processing failed",
 }
@@ -44,7 +45,25 @@ def _similarity_text(scores: dict[str, Any], fallback: Optional[float]) -> str:
     return f" (similarity {float(similarity) * 100:.0f} %)" if similarity is not None else ""
 
 
+# How the screening words a weak hit that sends a verification to review (services/aml_screening.py).
+AML_REVIEW_PREFIX = "possible sanctions/PEP match"
+
+
+def _aml_reason(entry: dict[str, Any]) -> Optional[ShortReason]:
+    """The sanctions/PEP screening's entry in short: a strong hit, a failure, a weak hit."""
+    outcome, detail = entry.get("outcome"), str(entry.get("detail") or "")
+    if outcome == FraudTag.AML_SUSPECTION:
+        return ShortReason("aml", f"Sanctions/PEP hit: {detail}")
+    if outcome == FraudTag.AML_FAILED:
+        return ShortReason("aml", f"Sanctions/PEP screening failed: {detail}")
+    if outcome == Status.REVIEWING:
+        return ShortReason("aml", detail[:1].upper() + detail[1:])
+    return None
+
+
 def _document_reason(detail: str) -> ShortReason:
+    if detail.startswith(AML_REVIEW_PREFIX):  # the screening's, also recorded as its own entry
+        return ShortReason("aml", detail[:1].upper() + detail[1:])
     lowered = detail.lower()
     if lowered.startswith("printed data differs"):
         return ShortReason("printed", detail[0].upper() + detail[1:])
@@ -113,6 +132,8 @@ def queue_reasons(v: Any) -> list[ShortReason]:
         outcome = entry.get("outcome")
         if check in ("duplicates", "blocklist"):
             short = _fraud_reason(entry)
+        elif check == "aml":
+            short = _aml_reason(entry)
         elif outcome == Status.REVIEWING:
             short = _review_reason(entry, v.face_similarity)
         elif outcome == Status.DENIED and check in ("document", "face"):

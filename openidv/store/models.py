@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -75,6 +76,10 @@ class Partner(Base):
     brand_color: Mapped[Optional[str]] = mapped_column(String(7))
     logo_png: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
     logo_sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    # Sanctions/PEP screening of every verification (a token's checkAml asks for one
+    # session), and re-screening of the screened ones after each list reload.
+    aml_screening: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    aml_monitoring: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -160,6 +165,7 @@ class Verification(Base):
 
     partner: Mapped[Partner] = relationship()
     files: Mapped[list["StoredFile"]] = relationship(back_populates="verification")
+    aml: Mapped[Optional["AmlScreening"]] = relationship(back_populates="verification", uselist=False)
 
 
 class StoredFile(Base):
@@ -392,3 +398,28 @@ class AmlMark(Base):
     reviewer: Mapped[str] = mapped_column(String(254))
     note: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AmlScreening(Base):
+    """A verification's sanctions/PEP screening: who was screened (as read from the
+    document), against which list versions, and the hits with the reviewers' verdicts.
+    Personal data: erased with the verification."""
+
+    __tablename__ = "aml_screenings"
+
+    verification_id: Mapped[int] = mapped_column(ForeignKey("verifications.id"), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    # Re-screened after list reloads (the partner's monitoring, or the token's autoAmlMonitoring).
+    monitoring: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(20))  # an AmlState: screened | failed
+    error: Mapped[Optional[str]] = mapped_column(String(300))
+    # ScreenedPerson as screened: names, birth date, nationality; person_key keys reviewers' marks.
+    person: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    person_key: Mapped[Optional[str]] = mapped_column(String(64))
+    # Hit.as_dict() of each hit, with "review" kept up to date and "foundAt" (monitoring).
+    hits: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    lists: Mapped[list[Any]] = mapped_column(JSON, default=list)  # sources and list dates screened
+    screened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    rescreened_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    verification: Mapped[Verification] = relationship(back_populates="aml")

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from openidv.core.token import TokenOptions
@@ -24,7 +24,7 @@ from openidv.store.drafts import erase_drafts
 from openidv.store.files import EncryptedFiles
 from openidv.store.fraud import forget_faces
 from openidv.store.leases import update_if
-from openidv.store.models import Partner, StoredFile, Verification, WebhookDelivery, utcnow
+from openidv.store.models import AmlScreening, Partner, StoredFile, Verification, WebhookDelivery, utcnow
 
 
 def token_hash(token: str) -> str:
@@ -207,7 +207,7 @@ def delete_verification(session: Session, verification: Verification, files: Enc
     Every copy goes: the token request, read and corrected data, the reviewer's note and reason,
     externalRef, the 8-digit code, the webhook bodies (delivered, failed or pending), the
     audit entries' details (the fact and time of each action stay), the images, saved flow
-    photos and the face descriptors. In SQLite the freed pages are overwritten (secure_delete) and the WAL is
+    photos, the face descriptors and the sanctions/PEP screening. In SQLite the freed pages are overwritten (secure_delete) and the WAL is
     checkpointed and truncated after the commit (store/db.py), so no old copy stays in the
     files; PostgreSQL keeps old row versions until VACUUM (docs/operations.md).
     """
@@ -245,6 +245,10 @@ def delete_verification(session: Session, verification: Verification, files: Enc
         files.delete(session, stored.storage_key)
         stored.deleted_at = now
     forget_faces(session, verification.id)
+    # The sanctions/PEP screening: the person as read, and the hits (reviewers' marks keep
+    # only a one-way key of the person, so a verdict still applies to a later verification).
+    session.execute(delete(AmlScreening).where(AmlScreening.verification_id == verification.id))
+    session.expire(verification, ["aml"])
     erase_drafts(session, files, verification.id)  # saved flow photos not handed in
     session.execute(
         update(WebhookDelivery)

@@ -10,7 +10,7 @@ from typing import Optional
 from sqlalchemy import or_
 
 from openidv.config import Settings
-from openidv.core.vocab import WEBHOOK_EVENT_TYPES, Status
+from openidv.core.vocab import WEBHOOK_EVENT_TYPES, Status, WebhookEvent
 from openidv.core.wire import upgrade_stored_payload
 from openidv.metrics import WEBHOOKS
 from openidv.store.db import session_scope
@@ -45,8 +45,10 @@ def send_webhook_attempt(settings: Settings, delivery_id: int) -> Optional[int]:
         partner = session.get(Partner, verification.partner_id)
         secret = signing_key(partner, settings.data_keys())
         signer = FileUrlSigner(settings)
-        payload = upgrade_stored_payload(delivery.payload)
-        if verification.status != Status.DELETED:
+        monitoring = delivery.event == WebhookEvent.AML_MONITORING
+        # An AML monitoring body is not a verification result: sent as stored, no files.
+        payload = dict(delivery.payload or {}) if monitoring else upgrade_stored_payload(delivery.payload)
+        if verification.status != Status.DELETED and not monitoring:
             payload["fileUrls"] = {f.step: signer.url(f.id) for f in live_files(session, verification.id)}
         url = delivery.url
         event_type = WEBHOOK_EVENT_TYPES.get(delivery.event)

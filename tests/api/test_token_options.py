@@ -169,3 +169,10 @@ def test_the_migration_guide_lists_every_refused_option():
     guide = (Path(__file__).resolve().parents[2] / "docs" / "migrating-from-idenfy.md").read_text()
     missing = [name for name in (*NOT_OFFERED, *VIDEO_CALL_TOKEN_TYPES) if f"`{name}`" not in guide]
     assert not missing, f"docs/migrating-from-idenfy.md does not list {missing}"
+
+
+def test_aml_options_are_honoured_not_refused():
+    """checkAml / autoAmlMonitoring ask for screening and monitoring, which openidv does."""
+    options = TokenOptions.from_stored(echo({"clientId": "u", "checkAml": True, "autoAmlMonitoring": True}))
+    assert options.check_aml and options.aml_monitoring
+    assert not TokenOptions.from_stored(echo({"clientId": "u"})).check_aml

@@ -128,7 +128,7 @@ def test_error_bodies_match(service, partner):
         answers = [
             (c.post("/api/v2/token", content=b"{", headers={"content-type": "application/json"}), 400),
             (c.post("/api/v2/token", json={"clientId": "u", "notAnOption": 1}), 400),
-            (c.post("/api/v2/token", json={"clientId": "u", "checkAml": True}), 400),
+            (c.post("/api/v2/token", json={"clientId": "u", "checkLid": True}), 400),
             (c.post("/api/v2/process", json={"authToken": "x" * 20, "country": "LT", "images": {}}), 400),
             (anonymous.post("/api/v2/token", json={"clientId": "u"}), 401),
             (c.post("/api/v2/status", json={"scanRef": "no-such-ref"}), 404),

@@ -179,3 +179,44 @@ def test_webhook_lists_every_documented_key_once():
         assert body[absent] is None, absent
     assert body["clientIp"] == "203.0.113.7"
     assert body["data"]["selectedCountry"] == "CZ" and body["data"]["fullName"] == "ANNA NOVAKOVA"
+
+
+@dataclass
+class Screening:
+    """A verification's stored sanctions/PEP screening as the AML block reads it."""
+
+    state: str = "screened"
+    error: Optional[str] = None
+    hits: list[Any] = field(default_factory=list)
+    screened_at: dt.datetime = T0 + dt.timedelta(minutes=2)
+    rescreened_at: Optional[dt.datetime] = None
+    person: dict[str, Any] = field(default_factory=lambda: {"firstName": "ANNA", "lastName": "NOVAKOVA",
+                                                            "dateOfBirth": "1985-05-17", "nationality": "cz"})
+
+
+HIT = {"score": 0.97, "source": "un-sc", "sourceListDate": "2024-03-05", "review": None, "entityHash": "0" * 32,
+       "entity": {"source": "un-sc", "entityId": "QDi.001", "schema": "person", "name": "Anna Novakova",
+                  "aliases": [], "birthDates": ["1985-05-17"], "countries": ["cz"], "programs": ["Test"],
+                  "topics": ["sanction"], "listDate": "2011-02-26", "url": None},
+       "reason": {"queryName": "ANNA NOVAKOVA", "matchedName": "Anna Novakova", "nameScore": 1.0,
+                  "dateOfBirth": "exact", "nationality": "match"}}
+
+
+@dataclass
+class Screened(Record):
+    aml: Optional[Screening] = None
+
+
+@pytest.mark.parametrize("screening", [Screening(), Screening(hits=[HIT]),
+                                       Screening(hits=[dict(HIT, review="false_positive")]),
+                                       Screening(state="failed", error="no sanctions/PEP list is loaded")],
+                         ids=["no-hit", "hit", "false-positive", "failed"])
+def test_the_aml_block_matches_its_schema_in_status_and_webhook(screening):
+    record = Screened(status="SUSPECTED", fraud_tags=["AML_SUSPECTION"], suspicion_reasons=["AML_SUSPECTION"],
+                      aml=screening)
+    assert_matches("status.json", status_view(record))
+    assert_matches("webhook-auto-finished.json", hook("IDENTIFICATION_AUTO_FINISHED", record, final=True))
+    block = status_view(record)["AML"][0]
+    assert block["status"]["checkSuccessful"] is (screening.state == "screened")
+    assert block["status"]["serviceSuspected"] is (screening.hits == [HIT])
+    assert webhook_view(record, final=True, file_urls={})["AML"] == status_view(record)["AML"]

@@ -1,7 +1,7 @@
 """/api/v2/delete erases every copy of a verification's personal data: the row, the webhook
 bodies already delivered, the reviewer's note and corrected data, the audit details,
-externalRef, the console's search entries, face descriptors and images, and nothing stays
-readable in the database files (SQLite: freed pages and the WAL; PostgreSQL: after the
+externalRef, the console's search entries, face descriptors, images and the sanctions/PEP
+screening, and nothing stays readable in the database files (SQLite: freed pages and the WAL; PostgreSQL: after the
 VACUUM FULL docs/operations.md prescribes) or the file store."""
 
 from __future__ import annotations
@@ -117,7 +117,8 @@ def test_delete_leaves_no_personal_data_anywhere(mode, tmp_path, real_images):
     values = personal_values(tag)
     try:
         partner = service.create_partner(f"erase-{tag.lower()}", callback_url=receiver.url(f"/hooks/{tag}"))
-        service.cli("partner", "policy", partner.api_key, "--review", "review_all")
+        # With sanctions/PEP screening: its stored person (the names read) must go too.
+        service.cli("partner", "policy", partner.api_key, "--review", "review_all", "--aml", "on")
         with service.client(partner) as c:
             token = c.post("/api/v2/token", json={"clientId": f"erase-{tag.lower()}", **values["given"]}).json()
             scan_ref = token["scanRef"]

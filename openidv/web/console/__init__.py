@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openidv.web.attempts import Counters
-from openidv.web.console import auth, dashboard, pages, queue, review, search
+from openidv.web.console import aml, auth, dashboard, pages, queue, review, search
 from openidv.web.console.throttle import LoginThrottle
 from openidv.web.console.auth import PREFIX, session_user
 from openidv.web.console.errors import ConsoleError, LoginRequired
@@ -67,7 +67,7 @@ async def _login_required(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI, counters: Counters) -> None:
     """Add the console's routes, static files, error pages and security headers."""
     app.state.login_throttle = LoginThrottle(counters)
-    for module in (auth, dashboard, pages, queue, review, search):
+    for module in (auth, dashboard, pages, queue, review, search, aml):
         app.include_router(module.router)
     app.mount(PREFIX + "/static", StaticFiles(directory=str(WEB_DIR / "static" / "console")), name="console-static")
     app.add_exception_handler(ConsoleError, _console_error)

@@ -19,6 +19,7 @@ from openidv.pipeline.document.portrait import find_document_face
 from openidv.pipeline.images import decode_image
 from openidv.pipeline.score_guide import ScoreReading, read_scores
 from openidv.services import review as reviews
+from openidv.services.aml_screening import STRONG_HIT_SCORE, hits_for_console
 from openidv.services.review_reasons import reasons_for
 from openidv.services.review_templates import DECISION_LABELS, templates_for
 from openidv.store import console as queries
@@ -123,6 +124,7 @@ def _page_context(session: Any, user: ConsoleUser, v: Verification) -> dict[str,
         "reviewable": v.status in REVIEWABLE_STATUSES,
         "similarity_pct": None if v.face_similarity is None else round(v.face_similarity * 100, 1),
         "active": "",
+        "aml": v.aml, "aml_hits": hits_for_console(v.aml), "aml_strong": STRONG_HIT_SCORE,
         **_decision_context(v),
     }
 
@@ -135,6 +137,7 @@ def verification_page(request: Request, scan_ref: str, user: ConsoleUser = Depen
         session.flush()
         context = _page_context(session, user, v)
         context["notice"] = "Review saved." if request.query_params.get("reviewed") == "1" else ""
+        context["aml_notice"] = request.query_params.get("aml") == "1"
         return page("console/verification.html", context)
 
 
