@@ -14,7 +14,7 @@ from openidv.core.errors import Forbidden, Unauthorized
 from openidv.metrics import render_metrics
 from openidv.services.health import readiness_problems
 
-router = APIRouter()
+router = APIRouter(tags=["Operations"])
 
 
 @router.get("/healthz", summary="Readiness: 200 when the database and the queue are reachable")
@@ -34,7 +34,8 @@ async def livez() -> JSONResponse:
 
 
 @router.get("/metrics", summary="Prometheus metrics (Bearer $OPENIDV_METRICS_TOKEN)",
-            responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+            responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
+            openapi_extra={"security": [{"metricsBearer": []}]})
 async def metrics(request: Request) -> Response:
     expected = runtime(request).settings.metrics_token
     if not expected:
