@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from openidv.core.errors import (
-    ApiError, BadValue, EncodingError, JsonError, MissingValue, NotFound, PartnerError, PhotoNotAccepted,
+    ApiError, BadValue, EncodingError, Forbidden, JsonError, MissingValue, NotFound, PartnerError, PhotoNotAccepted,
     RequestTooLarge, TokenNotValid, TooManyRequests, Unauthorized, error_body,
 )
 from openidv.core.vocab import WEBHOOK_EVENT_TYPES, DocumentCode, FaceCode, Platform, Status, WebhookEvent
@@ -263,6 +263,10 @@ ERRORS: dict[str, ApiError] = {
     "no-document": PhotoNotAccepted(DocumentCode.DOC_NOT_FOUND, "No document was found on the FRONT image",
                                     step="FRONT"),
     "no-face": PhotoNotAccepted(FaceCode.NO_FACE_FOUND, "No face was found on the FACE image", step="FACE"),
+    "file-url-invalid": Forbidden("This file URL is invalid or has expired"),
+    "file-deleted": NotFound("This file has been deleted"),
+    "metrics-token": Unauthorized("Invalid or missing metrics token", scheme='Bearer realm="metrics"'),
+    "metrics-disabled": Forbidden("Metrics are disabled: set OPENIDV_METRICS_TOKEN"),
 }
 # Which of them each endpoint can answer, by status.
 TOKEN_ERRORS = {400: ("json", "missing-client-id", "bad-date"), 401: ("unauthorized",),
@@ -272,6 +276,8 @@ PROCESS_ERRORS = {200: ("no-document", "no-face"), 400: ("token-used", "missing-
 RETRIEVAL_ERRORS = {400: ("missing-scan-ref",), 401: ("unauthorized",), 404: ("not-found",),
                     413: ("body-too-large",), 429: ("rate-limit",)}
 DELETE_ERRORS = {**RETRIEVAL_ERRORS, 409: ("delete-active",)}
+FILE_ERRORS = {403: ("file-url-invalid",), 404: ("file-deleted",)}
+METRICS_ERRORS = {401: ("metrics-token",), 403: ("metrics-disabled",)}
 
 
 def error_examples(names: tuple[str, ...]) -> dict[str, dict[str, Any]]:

@@ -49,7 +49,9 @@ def inline_json_schema(model: type[BaseModel]) -> dict[str, Any]:
         if isinstance(node, dict):
             ref = node.get("$ref", "")
             if ref.startswith("#/$defs/"):
-                return resolve(defs[ref.removeprefix("#/$defs/")])
+                # The field's own keys (its description) beside the referenced model's.
+                siblings = {k: resolve(v) for k, v in node.items() if k != "$ref"}
+                return {**resolve(defs[ref.removeprefix("#/$defs/")]), **siblings}
             return {k: resolve(v) for k, v in node.items()}
         if isinstance(node, list):
             return [resolve(v) for v in node]
@@ -79,33 +81,36 @@ def _one(summary: str, value: Any) -> Named:
     return {"example": {"summary": summary, "value": value}}
 
 
-def route_examples() -> dict[str, tuple[Named, dict[int, Named]]]:
-    """Path -> (request examples, status -> answer examples)."""
+def route_examples() -> dict[tuple[str, str], tuple[Named, dict[int, Named]]]:
+    """(method, path) -> (request examples, status -> answer examples)."""
     def errors(table: dict[int, tuple[str, ...]]) -> dict[int, Named]:
         return {status: examples.error_examples(names) for status, names in table.items()}
 
     scan_ref = examples.scan_ref_request_examples()
+    retrieval = errors(examples.RETRIEVAL_ERRORS)
     return {
-        "/api/v2/token": (examples.token_request_examples(), {
+        ("post", "/api/v2/token"): (examples.token_request_examples(), {
             201: _one("A new session", examples.token_answer_example()), **errors(examples.TOKEN_ERRORS)}),
-        "/api/v2/process": (examples.process_request_examples(), errors(examples.PROCESS_ERRORS)),
-        "/api/v2/status": (scan_ref, {200: examples.status_examples(), **errors(examples.RETRIEVAL_ERRORS)}),
-        "/api/v2/data": (scan_ref, {200: _one("Read from a passport", examples.data_example()),
-                                    **errors(examples.RETRIEVAL_ERRORS)}),
-        "/api/v2/files": (scan_ref, {200: _one("A passport and a selfie", examples.files_example()),
-                                     **errors(examples.RETRIEVAL_ERRORS)}),
-        "/api/v2/full-status": (examples.scan_ref_request_examples(reasons=True), {
-            200: examples.full_status_examples(), **errors(examples.RETRIEVAL_ERRORS)}),
-        "/api/v2/delete": (scan_ref, errors(examples.DELETE_ERRORS)),
+        ("post", "/api/v2/process"): (examples.process_request_examples(), errors(examples.PROCESS_ERRORS)),
+        ("post", "/api/v2/status"): (scan_ref, {200: examples.status_examples(), **retrieval}),
+        ("post", "/api/v2/data"): (scan_ref, {200: _one("Read from a passport", examples.data_example()), **retrieval}),
+        ("post", "/api/v2/files"): (scan_ref, {200: _one("A passport and a selfie", examples.files_example()),
+                                               **retrieval}),
+        ("post", "/api/v2/full-status"): (examples.scan_ref_request_examples(reasons=True), {
+            200: examples.full_status_examples(), **retrieval}),
+        ("post", "/api/v2/delete"): (scan_ref, errors(examples.DELETE_ERRORS)),
+        ("get", "/files/{token}"): ({}, errors(examples.FILE_ERRORS)),
+        ("get", "/metrics"): ({}, errors(examples.METRICS_ERRORS)),
     }
 
 
 def _add_examples(schema: dict[str, Any]) -> None:
     """Examples go in after FastAPI has built the document: it drops every null value while
     building, and the bodies' nulls (keys present, value unknown) are part of the contract."""
-    for path, (requests, answers) in route_examples().items():
-        operation = schema["paths"][path]["post"]
-        operation["requestBody"]["content"]["application/json"]["examples"] = requests
+    for (method, path), (requests, answers) in route_examples().items():
+        operation = schema["paths"][path][method]
+        if requests:
+            operation["requestBody"]["content"]["application/json"]["examples"] = requests
         for status, named in answers.items():
             content = operation["responses"][str(status)].setdefault("content", {})
             content.setdefault("application/json", {"schema": {"$ref": "#/components/schemas/ErrorBody"}})

@@ -33,8 +33,10 @@ async def livez() -> JSONResponse:
     return JSONResponse({"status": "alive"})
 
 
-@router.get("/metrics", summary="Prometheus metrics (Bearer $OPENIDV_METRICS_TOKEN)",
-            responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}},
+@router.get("/metrics", summary="Prometheus metrics (Bearer $OPENIDV_METRICS_TOKEN)", response_class=Response,
+            responses={200: {"description": "Prometheus text format", "content": {"text/plain": {}}},
+                       401: {"model": ErrorBody, "description": "Missing or wrong metrics token"},
+                       403: {"model": ErrorBody, "description": "Metrics are disabled (no OPENIDV_METRICS_TOKEN)"}},
             openapi_extra={"security": [{"metricsBearer": []}]})
 async def metrics(request: Request) -> Response:
     expected = runtime(request).settings.metrics_token

@@ -24,7 +24,9 @@ from openidv.services.intake import CreatedToken
 
 # iDenfy: names have no digits and none of these characters.
 NAME_FORBIDDEN = "~!@#$%^*()_+={}[]|:;\",<>/?"
-_NAME_CLASS = re.escape(NAME_FORBIDDEN).replace("]", r"\]")
+# Escaped for a character class that means the same to Python and to ECMA-262 (the regex
+# dialect of JSON schema): only [ ] ^ need it here; re.escape's extra escapes are errors there.
+_NAME_CLASS = NAME_FORBIDDEN.replace("[", r"\[").replace("]", r"\]").replace("^", r"\^")
 NAME_SCHEMA = {"pattern": f"^[^0-9{_NAME_CLASS}]*[^0-9\\s{_NAME_CLASS}][^0-9{_NAME_CLASS}]*$"}
 _CLIENT_ID_SCHEMA = {"pattern": "^[\\x20-\\x7E]+$"}
 _COUNTRIES_SCHEMA = {"anyOf": [{"type": "string", **COUNTRY_SCHEMA},
