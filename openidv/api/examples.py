@@ -172,13 +172,13 @@ def webhook_examples() -> list[WebhookExample]:
     auto, manual, expired = (WEBHOOK_EVENT_TYPES[e] for e in
                              (WebhookEvent.AUTOMATIC, WebhookEvent.MANUAL, WebhookEvent.EXPIRED))
     return [
-        WebhookExample(auto, "Automatic result, final", webhook_body(
+        WebhookExample(auto, "approved automatically", webhook_body(
             approved(), auto, final=True, file_urls=EXAMPLE_FILE_URLS)),
-        WebhookExample(auto, "Automatic result that a reviewer will look at (final: false)", webhook_body(
+        WebhookExample(auto, "face uncertain, so a reviewer will look (final: false)", webhook_body(
             sent_to_review(), auto, final=False, file_urls=EXAMPLE_FILE_URLS)),
-        WebhookExample(manual, "A reviewer's decision (always final)", webhook_body(
+        WebhookExample(manual, "the reviewer approved that same verification", webhook_body(
             approved_by_reviewer(), manual, final=True, file_urls=EXAMPLE_FILE_URLS)),
-        WebhookExample(expired, "An unused token expired", webhook_body(
+        WebhookExample(expired, "a token nobody used expired", webhook_body(
             expired_unused(), expired, final=True, file_urls={})),
     ]
 
