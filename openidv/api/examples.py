@@ -12,15 +12,15 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
+from openidv.api.token_request import TokenRequest, given_options, token_answer
 from openidv.core.errors import (
     ApiError, BadValue, EncodingError, Forbidden, JsonError, MissingValue, NotFound, PartnerError, PhotoNotAccepted,
     RequestTooLarge, TokenNotValid, TooManyRequests, Unauthorized, error_body,
 )
 from openidv.core.vocab import WEBHOOK_EVENT_TYPES, DocumentCode, FaceCode, Platform, Status, WebhookEvent
-from openidv.core.wire import data_view, full_status_view, status_view, upgrade_stored_payload, webhook_view
+from openidv.core.wire import attempt_payload, data_view, full_status_view, status_view, webhook_view
 from openidv.services.intake import CreatedToken, token_defaults
 from openidv.services.partners import PartnerContext
-from openidv.api.token_request import TokenRequest, given_options, token_answer
 
 BASE_URL = "https://idv.example.com"
 SCAN_REF = "3f1c2a9e-6b0d-4f7a-9c55-0e2d8b7a41c6"
@@ -160,12 +160,10 @@ class WebhookExample:
     body: dict[str, Any]
 
 
-def webhook_body(v: ExampleVerification, event: str, *, final: bool, file_urls: dict[str, str]) -> dict[str, Any]:
-    """What the sender posts: the outbox's stored body, brought to today's shape, with the
-    file URLs of the attempt (webhooks/outbox.py, webhooks/attempts.py)."""
-    body = upgrade_stored_payload(webhook_view(v, final=final, file_urls={}))
-    body["fileUrls"] = file_urls
-    return body
+def webhook_body(v: ExampleVerification, *, final: bool, file_urls: dict[str, str]) -> dict[str, Any]:
+    """What the sender posts: the body the outbox stores (webhooks/outbox.py) as one delivery
+    attempt sends it (webhooks/attempts.py)."""
+    return attempt_payload(webhook_view(v, final=final, file_urls={}), file_urls)
 
 
 def webhook_examples() -> list[WebhookExample]:
@@ -173,13 +171,13 @@ def webhook_examples() -> list[WebhookExample]:
                              (WebhookEvent.AUTOMATIC, WebhookEvent.MANUAL, WebhookEvent.EXPIRED))
     return [
         WebhookExample(auto, "approved automatically", webhook_body(
-            approved(), auto, final=True, file_urls=EXAMPLE_FILE_URLS)),
+            approved(), final=True, file_urls=EXAMPLE_FILE_URLS)),
         WebhookExample(auto, "face uncertain, so a reviewer will look (final: false)", webhook_body(
-            sent_to_review(), auto, final=False, file_urls=EXAMPLE_FILE_URLS)),
+            sent_to_review(), final=False, file_urls=EXAMPLE_FILE_URLS)),
         WebhookExample(manual, "the reviewer approved that same verification", webhook_body(
-            approved_by_reviewer(), manual, final=True, file_urls=EXAMPLE_FILE_URLS)),
+            approved_by_reviewer(), final=True, file_urls=EXAMPLE_FILE_URLS)),
         WebhookExample(expired, "a token nobody used expired", webhook_body(
-            expired_unused(), expired, final=True, file_urls={})),
+            expired_unused(), final=True, file_urls={})),
     ]
 
 

@@ -102,10 +102,12 @@ class TokenRequest(Strict):
                                       description="Seconds until the unused token expires (default 3600).")
     sessionLength: Optional[int] = Field(None, ge=60, le=3600, examples=[600],
                                          description="Seconds the person has in the hosted flow (default 600).")
-    successUrl: Optional[str] = Field(None, json_schema_extra=URL_SCHEMA, examples=["https://shop.example.com/kyc/done"],
-                                      description="Where the hosted flow sends the person after an approval.")
-    errorUrl: Optional[str] = Field(None, json_schema_extra=URL_SCHEMA, examples=["https://shop.example.com/kyc/failed"],
-                                    description="Where the hosted flow sends the person after a failure.")
+    successUrl: Optional[str] = Field(
+        None, json_schema_extra=URL_SCHEMA, examples=["https://shop.example.com/kyc/done"],
+        description="Where the hosted flow sends the person after an approval.")
+    errorUrl: Optional[str] = Field(
+        None, json_schema_extra=URL_SCHEMA, examples=["https://shop.example.com/kyc/failed"],
+        description="Where the hosted flow sends the person after a failure.")
     unverifiedUrl: Optional[str] = Field(None, json_schema_extra=URL_SCHEMA,
                                          description="Where the hosted flow sends a person who left unverified.")
     callbackUrl: Optional[str] = Field(
