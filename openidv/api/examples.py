@@ -98,9 +98,10 @@ def partner_context() -> PartnerContext:
                           success_url=None, error_url=None, unverified_url=None, frame_ancestors=None)
 
 
-def _stored_token_request() -> dict[str, Any]:
-    """The token request as stored: validated (names upper-cased) with the defaults filled in."""
-    return token_defaults(given_options(TokenRequest.model_validate(TOKEN_REQUEST)), partner_context())
+def _stored_token_request(request: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """A token request as stored: validated (names upper-cased) with the defaults filled in."""
+    given = given_options(TokenRequest.model_validate(request or TOKEN_REQUEST))
+    return token_defaults(given, partner_context())
 
 
 def approved() -> ExampleVerification:
@@ -136,8 +137,7 @@ def expired_unused() -> ExampleVerification:
     return replace(
         approved(), scan_ref="b84e0d52-91c7-4f0e-8a3d-6c2f7e15a9d0", client_id="customer-48377",
         external_ref=None, status=Status.EXPIRED, platform=None, country=None, document_type=None,
-        token_request={**_stored_token_request(), "clientId": "customer-48377", "personScanRef": "customer-48377",
-                       "externalRef": None},
+        token_request=_stored_token_request({"clientId": "customer-48377"}),
         auto_document=DocumentCode.DOC_NOT_ANALYSED, auto_face=FaceCode.FACE_NOT_ANALYSED, face_similarity=None,
         document_data=None, decision_reasons=None, client_ip=None, duplicate_faces=None, duplicate_doc_faces=None,
         flow_started_at=None, start_time=None, finish_time=T0 + dt.timedelta(hours=1),
