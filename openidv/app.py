@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from openidv import __version__
-from openidv.api import docs_page, files_route, operations, partner
+from openidv.api import docs_page, files_route, openapi_doc, operations, partner
 from openidv.api.auth import PartnerCache, RateLimiter
 from openidv.api.errors import install_error_handlers
 from openidv.config import Settings, get_settings
@@ -67,6 +67,7 @@ def create_app(*, embedded_worker: bool = False, run_migrations: bool = True,
     for module in (partner, files_route, operations):
         app.include_router(module.router)
     docs_page.install(app)
+    openapi_doc.install(app)
     counters = make_counters(settings)
     console.install(app, counters)
     flow.install(app, counters)

@@ -37,8 +37,10 @@ def docs_html(title: str) -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} – API reference</title>
 <link rel="stylesheet" href="{ASSETS}/swagger-ui/swagger-ui.css">
+<link rel="stylesheet" href="{ASSETS}/openidv/docs.css">
 </head>
 <body>
 <div id="swagger-ui" data-openapi-url="/openapi.json"></div>

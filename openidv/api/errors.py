@@ -3,21 +3,24 @@ and the handlers that map the framework's own errors onto the same shape."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
 from openidv.core.errors import ApiError, BadValue, MethodNotAllowed, NotFound, error_body
 
+
 class ErrorBody(BaseModel):
     """The body of every error answer (the OpenAPI schema's model)."""
 
-    message: str
-    identifier: str
-    documentation: str
-    severity: str
+    message: str = Field(description="What went wrong, for people; the wording may change.")
+    identifier: str = Field(description="The stable code to program against (docs/errors.md lists them all).")
+    documentation: str = Field(description="Link to the identifier's section of docs/errors.md.")
+    severity: Literal["NOT_SEVERE"] = Field(description="Always NOT_SEVERE (kept for iDenfy clients).")
 
 
 def error_response(error: ApiError) -> JSONResponse:

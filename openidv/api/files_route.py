@@ -14,7 +14,7 @@ from openidv.store.file_urls import FileUrlInvalid, FileUrlSigner
 from openidv.store.files import make_file_store
 from openidv.store.models import StoredFile
 
-router = APIRouter()
+router = APIRouter(tags=["Files"])
 
 
 @router.get(

@@ -14,7 +14,7 @@ from openidv.core.errors import Forbidden, Unauthorized
 from openidv.metrics import render_metrics
 from openidv.services.health import readiness_problems
 
-router = APIRouter()
+router = APIRouter(tags=["Operations"])
 
 
 @router.get("/healthz", summary="Readiness: 200 when the database and the queue are reachable")
@@ -33,8 +33,11 @@ async def livez() -> JSONResponse:
     return JSONResponse({"status": "alive"})
 
 
-@router.get("/metrics", summary="Prometheus metrics (Bearer $OPENIDV_METRICS_TOKEN)",
-            responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+@router.get("/metrics", summary="Prometheus metrics (Bearer $OPENIDV_METRICS_TOKEN)", response_class=Response,
+            responses={200: {"description": "Prometheus text format", "content": {"text/plain": {}}},
+                       401: {"model": ErrorBody, "description": "Missing or wrong metrics token"},
+                       403: {"model": ErrorBody, "description": "Metrics are disabled (no OPENIDV_METRICS_TOKEN)"}},
+            openapi_extra={"security": [{"metricsBearer": []}]})
 async def metrics(request: Request) -> Response:
     expected = runtime(request).settings.metrics_token
     if not expected:

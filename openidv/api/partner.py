@@ -12,9 +12,9 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
-from openidv.api import schemas
+from openidv.api import examples, openapi_doc, schemas
 from openidv.api.deps import current_partner, read_model, runtime
-from openidv.api.errors import ErrorBody
+from openidv.api.token_request import given_options, token_answer
 from openidv.core.errors import MissingValue
 from openidv.core.vocab import Platform
 from openidv.core.wire import data_view, full_status_view, status_view
@@ -25,22 +25,7 @@ from openidv.store.file_urls import FileUrlSigner
 from openidv.store.models import Verification
 from openidv.store.verifications import live_files
 
-router = APIRouter(prefix="/api/v2")
-
-
-def _error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    described = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 409: "Conflict",
-                 413: "Request too large", 429: "Too many requests", 500: "Internal error"}
-    return {code: {"model": ErrorBody, "description": described[code]} for code in codes}
-
-
-def _json_body(model: type) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": schemas.inline_json_schema(model)}},
-        }
-    }
+router = APIRouter(prefix="/api/v2", tags=[openapi_doc.PARTNER_TAG])
 
 
 def public_base(request: Request) -> str:
@@ -55,25 +40,15 @@ def public_base(request: Request) -> str:
     "/token",
     status_code=201,
     response_model=schemas.TokenResponse,
-    responses=_error_responses(400, 401, 413, 429, 500),
-    openapi_extra=_json_body(schemas.TokenRequest),
+    responses={201: {"description": "Created: the request echoed with its defaults, and the session's handles"},
+               **openapi_doc.error_responses(examples.TOKEN_ERRORS)},
+    openapi_extra=openapi_doc.json_body(schemas.TokenRequest),
     summary="Create a verification session (token)",
 )
 async def token(request: Request, partner: PartnerContext = Depends(current_partner)) -> JSONResponse:
     req: schemas.TokenRequest = await read_model(request, schemas.TokenRequest)
-    # Only what was given (and clientId, maybe from personScanRef): defaults are filled below.
-    given = req.model_dump(exclude_unset=True) | {"clientId": req.clientId}
-    given.pop("personScanRef", None)
-    created = await run_in_threadpool(create_token, partner, given)
-    body = {
-        "message": "Token created successfully",
-        "authToken": created.auth_token,
-        "scanRef": created.scan_ref,
-        **created.echo,
-        "digitString": created.digit_string,
-        "redirectUrl": f"{public_base(request)}/api/v2/redirect?authToken={created.auth_token}",
-    }
-    return JSONResponse(body, status_code=201)
+    created = await run_in_threadpool(create_token, partner, given_options(req))
+    return JSONResponse(token_answer(created, public_base(request)), status_code=201)
 
 
 # POST /api/v2/process
@@ -85,13 +60,14 @@ async def token(request: Request, partner: PartnerContext = Depends(current_part
     response_class=Response,
     responses={
         200: {
-            "description": "Accepted (empty body), or photo validation failed (error body, "
-            "identifier DOC_NOT_FOUND or NO_FACE_FOUND; the token stays usable)",
+            "description": "**Empty body: accepted** (the result comes by webhook and /status). **A JSON body: "
+            "the quick photo check refused a photo** (identifier DOC_NOT_FOUND or NO_FACE_FOUND): nothing "
+            "was stored and the token stays usable; ask for a better photo and call again.",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
         },
-        **_error_responses(400, 401, 413, 429, 500),
+        **openapi_doc.error_responses(examples.PROCESS_ERRORS),
     },
-    openapi_extra=_json_body(schemas.ProcessRequest),
+    openapi_extra=openapi_doc.json_body(schemas.ProcessRequest),
     summary="Direct processing: upload the images of a token and start the analysis",
 )
 async def process(request: Request, partner: PartnerContext = Depends(current_partner)) -> Response:
@@ -114,12 +90,12 @@ async def process(request: Request, partner: PartnerContext = Depends(current_pa
 # Retrieval: /status, /data, /files, /full-status; /delete
 
 
-def _retrieval_route(path: str, summary: str, response_model: Any, shape) -> None:  # noqa: ANN001
+def _retrieval_route(path: str, summary: str, response_model: Any, answer: str, shape) -> None:  # noqa: ANN001
     @router.post(
         path,
         response_model=response_model,
-        responses=_error_responses(400, 401, 404, 413, 429, 500),
-        openapi_extra=_json_body(schemas.ScanRefRequest),
+        responses={200: {"description": answer}, **openapi_doc.error_responses(examples.RETRIEVAL_ERRORS)},
+        openapi_extra=openapi_doc.json_body(schemas.ScanRefRequest),
         summary=summary,
         name=path.strip("/"),
     )
@@ -138,14 +114,19 @@ def _files_shape(session: Session, verification: Verification, base: str, req, r
 
 
 _retrieval_route("/status", "Overall status of a verification", schemas.StatusResponse,
+                 "The status",
                  lambda s, v, base, req, rt: status_view(v))
-_retrieval_route("/data", "Document data read", schemas.DataResponse, lambda s, v, base, req, rt: data_view(v))
-_retrieval_route("/files", "Pre-signed image URLs (valid 1 hour)", dict[str, str], _files_shape)
+_retrieval_route("/data", "Document data read", schemas.DataResponse,
+                 "The data read",
+                 lambda s, v, base, req, rt: data_view(v))
+_retrieval_route("/files", "Pre-signed image URLs (valid 1 hour)", dict[str, str],
+                 schemas.FILES_DESCRIPTION, _files_shape)
 _retrieval_route(
     "/full-status",
     "Full status (exactly the structure of the iDenfy full-status; with includeReasons: true, "
     "an extra 'openidv' object holds the decision reasons and the face similarity)",
-    dict[str, Any],
+    schemas.FullStatusResponse,
+    "The full status",
     lambda s, v, base, req, rt: full_status_view(v, include_reasons=req.includeReasons),
 )
 
@@ -154,8 +135,8 @@ _retrieval_route(
     "/delete",
     status_code=200,
     response_class=Response,
-    responses={200: {"description": "Deleted (empty body)"}, **_error_responses(400, 401, 404, 409, 413, 429, 500)},
-    openapi_extra=_json_body(schemas.ScanRefRequest),
+    responses={200: {"description": "Deleted (empty body)"}, **openapi_doc.error_responses(examples.DELETE_ERRORS)},
+    openapi_extra=openapi_doc.json_body(schemas.ScanRefRequest),
     summary="Erase the images and personal data of a finished or expired verification",
 )
 async def delete(request: Request, partner: PartnerContext = Depends(current_partner)) -> Response:

@@ -10,10 +10,16 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from openidv.api.token_request import TokenRequest, TokenResponse  # noqa: F401 - the API's models in one place
+from openidv.api.responses import (  # noqa: F401 - the API's models in one place
+    FILES_DESCRIPTION, DataResponse, FullStatusResponse, StatusResponse,
+)
+from openidv.api.token_request import TokenRequest, TokenResponse  # noqa: F401 - in one place
 from openidv.api.validation import COUNTRY_SCHEMA, STEP_NAME_RE, DocumentedType, Strict, check_country
 from openidv.core.errors import BadValue, MissingValue
 from openidv.core.vocab import IMAGE_STEPS
+
+
+_IMAGE = (" JPEG or PNG, base64 (a data: URL prefix is accepted), at most 6 MB decoded and 50 megapixels.")
 
 
 class ProcessImages(Strict):
@@ -22,12 +28,14 @@ class ProcessImages(Strict):
 
     model_config = ConfigDict(strict=True, extra="allow")
 
-    FRONT: Optional[str] = None
-    BACK: Optional[str] = None
-    FACE: Optional[str] = None
-    UTILITY_BILL: Optional[str] = None
-    SECOND_UTILITY_BILL: Optional[str] = None
-    PASSPORT_COVER: Optional[str] = None
+    FRONT: Optional[str] = Field(None, description="The document's front (the photo page of a passport). "
+                                                   "Always required." + _IMAGE)
+    BACK: Optional[str] = Field(None, description="The document's back: required for ID_CARD, RESIDENCE_PERMIT "
+                                                  "and DRIVER_LICENSE." + _IMAGE)
+    FACE: Optional[str] = Field(None, description="The selfie: required for IDENTIFICATION tokens." + _IMAGE)
+    UTILITY_BILL: Optional[str] = Field(None, description="A utility bill, when the token asks for one." + _IMAGE)
+    SECOND_UTILITY_BILL: Optional[str] = Field(None, description="A second utility bill, when asked for." + _IMAGE)
+    PASSPORT_COVER: Optional[str] = Field(None, description="The passport's cover, when asked for." + _IMAGE)
 
     @model_validator(mode="after")
     def _extra_steps(self) -> "ProcessImages":
@@ -47,12 +55,18 @@ class ProcessImages(Strict):
 class ProcessRequest(Strict):
     """POST /api/v2/process."""
 
-    authToken: Optional[str] = Field(None, max_length=200)
-    token: Optional[str] = Field(None, max_length=200)
-    country: str = Field(json_schema_extra=COUNTRY_SCHEMA)
-    documentType: Optional[DocumentedType] = None
-    images: ProcessImages
-    skipAnalysis: bool = False
+    authToken: Optional[str] = Field(None, max_length=200, examples=["kX2vQ9mR4tB7nW1zL8cY5fH3jD6sA0pE"],
+                                     description="The token from /token (single use). Required, or its "
+                                                 "alias token.")
+    token: Optional[str] = Field(None, max_length=200, description="Alias of authToken.")
+    country: str = Field(json_schema_extra=COUNTRY_SCHEMA, examples=["CZ"],
+                         description="Issuing country of the document, ISO 3166-1 alpha-2.")
+    documentType: Optional[DocumentedType] = Field(
+        None, description="The document's type; one the token allows. Absent: openidv detects it.")
+    images: ProcessImages = Field(description="Base64 images by step. Besides the standard steps, the "
+                                              "token's own additional UPLOAD steps under their names.")
+    skipAnalysis: bool = Field(False, description="Skip the quick photo check of this call (no DOC_NOT_FOUND / "
+                                                  "NO_FACE_FOUND answer); the full analysis still runs.")
 
     @field_validator("country")
     @classmethod
@@ -63,85 +77,11 @@ class ProcessRequest(Strict):
 class ScanRefRequest(Strict):
     """Body of /status, /data, /files, /full-status and /delete."""
 
-    scanRef: str = Field(min_length=1, max_length=100)
+    scanRef: str = Field(min_length=1, max_length=100, examples=["3f1c2a9e-6b0d-4f7a-9c55-0e2d8b7a41c6"],
+                         description="The verification's id, from the /token answer.")
     # openidv extension, /full-status only: also return why the decision is what it is.
-    includeReasons: bool = False
-
-
-class StatusResponse(BaseModel):
-    status: str
-    autoDocument: Optional[str]
-    autoFace: Optional[str]
-    manualDocument: Optional[str]
-    manualFace: Optional[str]
-    fraudTags: list[str]
-    mismatchTags: list[str]
-    suspicionReasons: list[str]
-    additionalSteps: Optional[dict[str, str]] = None
-    scanRef: str
-    clientId: str
-
-
-class DataResponse(BaseModel):
-    """/data, and the webhook's ``data``: every key iDenfy documents, null where unknown."""
-
-    docFirstName: Optional[str]
-    docLastName: Optional[str]
-    docNumber: Optional[str]
-    docPersonalCode: Optional[str]
-    docExpiry: Optional[str]
-    docDob: Optional[str]
-    docDateOfIssue: Optional[str]
-    docType: Optional[str]
-    docSex: Optional[str]
-    docNationality: Optional[str]
-    docIssuingCountry: Optional[str]
-    birthPlace: Optional[str]
-    authority: Optional[str]
-    address: Optional[str]
-    docTemporaryAddress: Optional[str]
-    mothersMaidenName: Optional[str]
-    docBirthName: Optional[str]
-    docPatronymic: Optional[str]
-    driverLicenseCategory: Optional[str]
-    manuallyDataChanged: Optional[bool]
-    fullName: Optional[str]
-    selectedCountry: Optional[str]
-    orgFirstName: Optional[str]
-    orgLastName: Optional[str]
-    orgNationality: Optional[str]
-    orgBirthPlace: Optional[str]
-    orgAuthority: Optional[str]
-    orgAddress: Optional[str]
-    orgTemporaryAddress: Optional[str]
-    orgMothersMaidenName: Optional[str]
-    orgPatronymic: Optional[str]
-    orgBirthName: Optional[str]
-    ageEstimate: Optional[str]
-    clientIpProxyRiskLevel: Optional[str]
-    duplicateFaces: Optional[list[str]]
-    duplicateDocFaces: Optional[list[str]]
-    additionalData: Optional[dict[str, Any]]
-    mrzString: Optional[str]
-
-
-def inline_json_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema with its $defs inlined (OpenAPI resolves "#/..." from the
-    document root, where pydantic's "#/$defs/..." would not be found)."""
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref", "")
-            if ref.startswith("#/$defs/"):
-                return resolve(defs[ref.removeprefix("#/$defs/")])
-            return {k: resolve(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [resolve(v) for v in node]
-        return node
-
-    return resolve(schema)
+    includeReasons: bool = Field(False, description="/full-status only (openidv extension): add an \"openidv\" "
+                                                    "object with the decision's reasons and the face similarity.")
 
 
 def parse_model(model: type[BaseModel], data: dict[str, Any]) -> Any:

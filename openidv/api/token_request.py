@@ -20,10 +20,13 @@ from openidv.api.validation import (
 from openidv.core.errors import BadValue, MissingValue
 from openidv.core.offered import NOT_OFFERED, VIDEO_CALL_TOKEN_TYPES, refused_option
 from openidv.core.vocab import DOCUMENTED_DOCUMENT_TYPES, TokenType
+from openidv.services.intake import CreatedToken
 
 # iDenfy: names have no digits and none of these characters.
 NAME_FORBIDDEN = "~!@#$%^*()_+={}[]|:;\",<>/?"
-_NAME_CLASS = re.escape(NAME_FORBIDDEN).replace("]", r"\]")
+# Escaped for a character class that means the same to Python and to ECMA-262 (the regex
+# dialect of JSON schema): only [ ] ^ need it here; re.escape's extra escapes are errors there.
+_NAME_CLASS = NAME_FORBIDDEN.replace("[", r"\[").replace("]", r"\]").replace("^", r"\^")
 NAME_SCHEMA = {"pattern": f"^[^0-9{_NAME_CLASS}]*[^0-9\\s{_NAME_CLASS}][^0-9{_NAME_CLASS}]*$"}
 _CLIENT_ID_SCHEMA = {"pattern": "^[\\x20-\\x7E]+$"}
 _COUNTRIES_SCHEMA = {"anyOf": [{"type": "string", **COUNTRY_SCHEMA},
@@ -31,10 +34,19 @@ _COUNTRIES_SCHEMA = {"anyOf": [{"type": "string", **COUNTRY_SCHEMA},
                                 "minItems": 1, "maxItems": len(ALPHA2_CODES)}]}
 _NATIONALITY_SCHEMA = {"enum": [*ALPHA2_CODES, "ALL"]}
 _TOKEN_TYPES = (TokenType.IDENTIFICATION, TokenType.DOCUMENT)
+_TOKEN_TYPE_NAMES = tuple(str(t) for t in _TOKEN_TYPES)
 # A session with neither clientId nor its legacy name personScanRef is refused.
 _ID_REQUIRED = {"anyOf": [{"required": ["clientId"]}, {"required": ["personScanRef"]}]}
 
 Number = Union[int, float]
+
+
+def _not_offered(name: str, schema: Optional[dict[str, Any]] = None, *, accepted: str = "false") -> Any:
+    """A documented option openidv cannot honour: described with why, so that /docs says
+    which value is accepted (the one that asks for nothing) instead of leaving it to a 400."""
+    return Field(None, json_schema_extra=schema,
+                 description=f"Not offered by openidv ({NOT_OFFERED[name].why}). Accepted only absent or "
+                             f"{accepted}; anything else is refused with BAD_VALUE.")
 
 
 class TokenRequest(Strict):
@@ -44,79 +56,133 @@ class TokenRequest(Strict):
     model_config = ConfigDict(strict=True, extra="forbid", populate_by_name=True,
                               json_schema_extra=_ID_REQUIRED)
 
-    clientId: Optional[str] = Field(None, min_length=1, max_length=100, json_schema_extra=_CLIENT_ID_SCHEMA)
-    personScanRef: Optional[str] = Field(None, min_length=1, max_length=100, json_schema_extra=_CLIENT_ID_SCHEMA)
-    firstName: Optional[str] = Field(None, min_length=1, max_length=100, json_schema_extra=NAME_SCHEMA)
-    lastName: Optional[str] = Field(None, min_length=1, max_length=100, json_schema_extra=NAME_SCHEMA)
-    dateOfBirth: Optional[str] = Field(None, json_schema_extra=DATE_SCHEMA)
-    dateOfExpiry: Optional[str] = Field(None, json_schema_extra=DATE_SCHEMA)
-    dateOfIssue: Optional[str] = Field(None, json_schema_extra=DATE_SCHEMA)
-    nationality: Optional[str] = Field(None, json_schema_extra=_NATIONALITY_SCHEMA)
-    country: Optional[Union[str, list[str]]] = Field(None, json_schema_extra=_COUNTRIES_SCHEMA)
-    personalNumber: Optional[str] = Field(None, min_length=1, max_length=100)
-    documentNumber: Optional[str] = Field(None, min_length=1, max_length=100)
-    sex: Optional[Literal["M", "F"]] = None
-    address: Optional[str] = Field(None, max_length=255)
-    documents: Optional[list[DocumentedType]] = Field(None, min_length=1, max_length=len(DOCUMENTED_DOCUMENT_TYPES))
-    tokenType: Optional[str] = Field(None, json_schema_extra={"enum": list(_TOKEN_TYPES)})
-    expiryTime: Optional[int] = Field(None, ge=1, le=2_592_000)
-    sessionLength: Optional[int] = Field(None, ge=60, le=3600)
-    successUrl: Optional[str] = Field(None, json_schema_extra=URL_SCHEMA)
-    errorUrl: Optional[str] = Field(None, json_schema_extra=URL_SCHEMA)
-    unverifiedUrl: Optional[str] = Field(None, json_schema_extra=URL_SCHEMA)
-    callbackUrl: Optional[str] = Field(None, json_schema_extra=URL_SCHEMA)
-    locale: Optional[str] = Field(None, json_schema_extra={"pattern": "^[A-Za-z]{2}$"})
-    externalRef: Optional[str] = Field(None, max_length=40)
-    additionalSteps: Optional[dict[str, Any]] = Field(None, json_schema_extra=ADDITIONAL_STEPS_SCHEMA)
-    utilityBill: Optional[bool] = None
-    questionnaire: Optional[Any] = None
-    questionnaireRequired: Optional[bool] = None
-    generateDigitString: Optional[bool] = None
-    showInstructions: Optional[bool] = None
+    clientId: Optional[str] = Field(
+        None, min_length=1, max_length=100, json_schema_extra=_CLIENT_ID_SCHEMA, examples=["customer-48213"],
+        description="Your identifier of the person (printable ASCII). Required (or its legacy name "
+                    "personScanRef). Duplicate checks compare verifications of different clientIds.")
+    personScanRef: Optional[str] = Field(
+        None, min_length=1, max_length=100, json_schema_extra=_CLIENT_ID_SCHEMA,
+        description="Legacy name of clientId; when both are given they must be equal.")
+    firstName: Optional[str] = Field(
+        None, min_length=1, max_length=100, json_schema_extra=NAME_SCHEMA, examples=["Jana"],
+        description="Given names you know; compared with the document (mismatch tag NAME). Stored "
+                    "and echoed upper-cased. No digits or " + NAME_FORBIDDEN)
+    lastName: Optional[str] = Field(
+        None, min_length=1, max_length=100, json_schema_extra=NAME_SCHEMA, examples=["Novakova"],
+        description="Surname you know; compared with the document (mismatch tag SURNAME). Stored and "
+                    "echoed upper-cased.")
+    dateOfBirth: Optional[str] = Field(None, json_schema_extra=DATE_SCHEMA, examples=["1988-04-12"],
+                                       description="YYYY-MM-DD; compared with the document (DATE_OF_BIRTH).")
+    dateOfExpiry: Optional[str] = Field(None, json_schema_extra=DATE_SCHEMA, examples=["2032-05-16"],
+                                        description="YYYY-MM-DD; compared with the document (EXPIRY_DATE).")
+    dateOfIssue: Optional[str] = Field(None, json_schema_extra=DATE_SCHEMA, examples=["2022-05-16"],
+                                       description="YYYY-MM-DD; compared with the document (DATE_OF_ISSUE).")
+    nationality: Optional[str] = Field(
+        None, json_schema_extra=_NATIONALITY_SCHEMA, examples=["CZ"],
+        description="ISO 3166-1 alpha-2; compared with the document (NATIONALITY). \"ALL\" clears it.")
+    country: Optional[Union[str, list[str]]] = Field(
+        None, json_schema_extra=_COUNTRIES_SCHEMA, examples=["CZ"],
+        description="Issuing country of the document, ISO 3166-1 alpha-2: one code (the person cannot "
+                    "choose) or a list of those offered. Absent: any country.")
+    personalNumber: Optional[str] = Field(None, min_length=1, max_length=100, examples=["8854123003"],
+                                          description="Personal code you know; compared (PERSONAL_CODE).")
+    documentNumber: Optional[str] = Field(None, min_length=1, max_length=100, examples=["45872369"],
+                                          description="Document number you know; compared (DOCUMENT_NUMBER).")
+    sex: Optional[Literal["M", "F"]] = Field(None, description="Sex you know; compared (SEX).")
+    address: Optional[str] = Field(None, max_length=255, examples=["Vinohradska 12, 120 00 Praha 2"],
+                                   description="Address to compare with the utility bill a reviewer reads.")
+    documents: Optional[list[DocumentedType]] = Field(
+        None, min_length=1, max_length=len(DOCUMENTED_DOCUMENT_TYPES), examples=[["PASSPORT", "ID_CARD"]],
+        description="Document types the person may use. Absent: ID_CARD, PASSPORT, RESIDENCE_PERMIT, "
+                    "DRIVER_LICENSE, OTHER. Types openidv cannot analyse end as DOC_NOT_SUPPORTED.")
+    tokenType: Optional[str] = Field(
+        None, json_schema_extra={"enum": list(_TOKEN_TYPES)},
+        description="IDENTIFICATION (document and selfie, the default) or DOCUMENT (document only).")
+    expiryTime: Optional[int] = Field(None, ge=1, le=2_592_000, examples=[3600],
+                                      description="Seconds until the unused token expires (default 3600).")
+    sessionLength: Optional[int] = Field(None, ge=60, le=3600, examples=[600],
+                                         description="Seconds the person has in the hosted flow (default 600).")
+    successUrl: Optional[str] = Field(
+        None, json_schema_extra=URL_SCHEMA, examples=["https://shop.example.com/kyc/done"],
+        description="Where the hosted flow sends the person after an approval.")
+    errorUrl: Optional[str] = Field(
+        None, json_schema_extra=URL_SCHEMA, examples=["https://shop.example.com/kyc/failed"],
+        description="Where the hosted flow sends the person after a failure.")
+    unverifiedUrl: Optional[str] = Field(None, json_schema_extra=URL_SCHEMA,
+                                         description="Where the hosted flow sends a person who left unverified.")
+    callbackUrl: Optional[str] = Field(
+        None, json_schema_extra=URL_SCHEMA, examples=["https://shop.example.com/kyc/webhook"],
+        description="Webhook address of this session (default: the partner's). Private addresses are "
+                    "refused unless the operator allows them.")
+    locale: Optional[str] = Field(None, json_schema_extra={"pattern": "^[A-Za-z]{2}$"}, examples=["cs"],
+                                  description="Language of the hosted flow, 2 letters (default en).")
+    externalRef: Optional[str] = Field(None, max_length=40, examples=["order-2026-0117"],
+                                       description="Your reference, returned in the webhook.")
+    additionalSteps: Optional[dict[str, Any]] = Field(
+        None, json_schema_extra=ADDITIONAL_STEPS_SCHEMA,
+        examples=[{"ALL": {"ALL": {"UTILITY_BILL": {"type": "UPLOAD"}}}}],
+        description="Extra uploads: COUNTRY (or ALL) -> DOCUMENT_TYPE (or ALL) -> {STEP: {\"type\": \"UPLOAD\"}}.")
+    utilityBill: Optional[bool] = Field(None, description="Ask for a utility bill (an UPLOAD step); not "
+                                                          "together with additionalSteps.")
+    questionnaire: Optional[Any] = Field(None, description="iDenfy questionnaire; a token with one cannot be "
+                                                           "used by /process or the hosted flow.")
+    questionnaireRequired: Optional[bool] = Field(None, description="false is refused: questionnaires are not run.")
+    generateDigitString: Optional[bool] = Field(None, description="Also create an 8-digit code (digitString) "
+                                                                  "the person can type to open the session.")
+    showInstructions: Optional[bool] = Field(None, description="Show the hosted flow's instructions page "
+                                                               "(default true).")
     # Honoured options beyond the classic form.
-    ageLimit: Optional[int] = Field(None, ge=0, le=150)
-    ageMax: Optional[int] = Field(None, ge=0, le=150)
-    reviewSuccessful: Optional[bool] = None
-    reviewFailed: Optional[bool] = None
-    checkDuplicateFaces: Optional[bool] = None
-    checkDuplicateDocFaces: Optional[bool] = None
-    checkDuplicatePersonalData: Optional[bool] = None
-    checkPersonBlacklist: Optional[bool] = None
+    ageLimit: Optional[int] = Field(None, ge=0, le=150, examples=[18],
+                                    description="Minimum age: younger gets mismatch tag UNDER_AGE.")
+    ageMax: Optional[int] = Field(None, ge=0, le=150, description="Maximum age: older gets OVER_AGE.")
+    reviewSuccessful: Optional[bool] = Field(None, description="A reviewer looks at approved results too "
+                                                               "(default: the partner's policy).")
+    reviewFailed: Optional[bool] = Field(None, description="A reviewer looks at failed results "
+                                                           "(default: the partner's policy).")
+    checkDuplicateFaces: Optional[bool] = Field(None, description="Look for the selfie under other clientIds "
+                                                                  "(default true; DUPLICATE_FACE).")
+    checkDuplicateDocFaces: Optional[bool] = Field(None, description="Look for the document portrait under "
+                                                                     "other clientIds (default true).")
+    checkDuplicatePersonalData: Optional[bool] = Field(None, description="Look for the document number under "
+                                                                         "other clientIds (default true).")
+    checkPersonBlacklist: Optional[bool] = Field(None, description="Check the partner's document-number "
+                                                                   "blocklist (default true).")
     # Documented options openidv honours only with values that ask for nothing (core/offered.py).
-    videoCallQuestions: Optional[list[str]] = Field(None, json_schema_extra={"maxItems": 0})
-    additionalData: Optional[dict[str, Any]] = Field(None, json_schema_extra={"maxProperties": 0})
-    checkLiveness: Optional[bool] = None
-    driverLicenseBack: Optional[bool] = None
-    maxAttemptCount: Optional[int] = None
-    faceMatchingThresholdModifier: Optional[Number] = None
-    levenshteinTextMatchRatio: Optional[Number] = None
-    levenshteinMrzMatchRatio: Optional[Number] = None
-    fraudServices: Optional[list[str]] = Field(None, json_schema_extra={"maxItems": 0})
-    detectionTypes: Optional[list[str]] = Field(None, json_schema_extra={"maxItems": 0})
-    riskAssessmentProfile: Optional[str] = None
-    theme: Optional[str] = None
-    registryCentersCountries: Optional[list[str]] = Field(None, json_schema_extra={"maxItems": 0})
-    verifyEmail: Optional[bool] = None
-    verifyPhone: Optional[bool] = None
-    verifyBank: Optional[bool] = None
-    verifyBankAccounts: Optional[bool] = None
-    verifyBankBalances: Optional[bool] = None
-    verifyBankTransactions: Optional[bool] = None
-    bankCardVerification: Optional[bool] = None
-    bankCardPdfUpload: Optional[bool] = None
-    verifyAddress: Optional[bool] = None
-    checkAml: Optional[bool] = None
-    autoAmlMonitoring: Optional[bool] = None
-    checkCriminal: Optional[bool] = None
-    checkFaceBlacklist: Optional[bool] = None
-    checkDocFaceBlacklist: Optional[bool] = None
-    checkDriverLicense: Optional[bool] = None
-    checkLid: Optional[bool] = None
-    checkIpProxy: Optional[bool] = None
-    checkUrjanet: Optional[bool] = None
-    allowBsnMasking: Optional[bool] = None
-    nfcRequired: Optional[bool] = None
-    nfcOptional: Optional[bool] = None
+    videoCallQuestions: Optional[list[str]] = _not_offered("videoCallQuestions", {"maxItems": 0}, accepted="empty")
+    additionalData: Optional[dict[str, Any]] = _not_offered("additionalData", {"maxProperties": 0}, accepted="empty")
+    checkLiveness: Optional[bool] = _not_offered("checkLiveness", accepted="true")
+    driverLicenseBack: Optional[bool] = _not_offered("driverLicenseBack", accepted="true")
+    maxAttemptCount: Optional[int] = _not_offered("maxAttemptCount", accepted="0")
+    faceMatchingThresholdModifier: Optional[Number] = _not_offered("faceMatchingThresholdModifier", accepted="1")
+    levenshteinTextMatchRatio: Optional[Number] = _not_offered("levenshteinTextMatchRatio", accepted="null")
+    levenshteinMrzMatchRatio: Optional[Number] = _not_offered("levenshteinMrzMatchRatio", accepted="null")
+    fraudServices: Optional[list[str]] = _not_offered("fraudServices", {"maxItems": 0}, accepted="empty")
+    detectionTypes: Optional[list[str]] = _not_offered("detectionTypes", {"maxItems": 0}, accepted="empty")
+    riskAssessmentProfile: Optional[str] = _not_offered("riskAssessmentProfile", accepted="null")
+    theme: Optional[str] = _not_offered("theme", accepted="null")
+    registryCentersCountries: Optional[list[str]] = _not_offered("registryCentersCountries", {"maxItems": 0},
+                                                                  accepted="empty")
+    verifyEmail: Optional[bool] = _not_offered("verifyEmail")
+    verifyPhone: Optional[bool] = _not_offered("verifyPhone")
+    verifyBank: Optional[bool] = _not_offered("verifyBank")
+    verifyBankAccounts: Optional[bool] = _not_offered("verifyBankAccounts")
+    verifyBankBalances: Optional[bool] = _not_offered("verifyBankBalances")
+    verifyBankTransactions: Optional[bool] = _not_offered("verifyBankTransactions")
+    bankCardVerification: Optional[bool] = _not_offered("bankCardVerification")
+    bankCardPdfUpload: Optional[bool] = _not_offered("bankCardPdfUpload")
+    verifyAddress: Optional[bool] = _not_offered("verifyAddress")
+    checkAml: Optional[bool] = _not_offered("checkAml")
+    autoAmlMonitoring: Optional[bool] = _not_offered("autoAmlMonitoring")
+    checkCriminal: Optional[bool] = _not_offered("checkCriminal")
+    checkFaceBlacklist: Optional[bool] = _not_offered("checkFaceBlacklist")
+    checkDocFaceBlacklist: Optional[bool] = _not_offered("checkDocFaceBlacklist")
+    checkDriverLicense: Optional[bool] = _not_offered("checkDriverLicense")
+    checkLid: Optional[bool] = _not_offered("checkLid")
+    checkIpProxy: Optional[bool] = _not_offered("checkIpProxy")
+    checkUrjanet: Optional[bool] = _not_offered("checkUrjanet")
+    allowBsnMasking: Optional[bool] = _not_offered("allowBsnMasking")
+    nfcRequired: Optional[bool] = _not_offered("nfcRequired")
+    nfcOptional: Optional[bool] = _not_offered("nfcOptional")
 
     @field_validator("clientId", "personScanRef")
     @classmethod
@@ -228,43 +294,74 @@ class TokenRequest(Strict):
         return self
 
 
+_ECHOED = "As in the request"
+
+
 class TokenResponse(BaseModel):
     """201 answer of /token: the request echoed with defaults, plus the new session's handles.
     Documented options given beyond these are echoed as given."""
 
-    message: str
-    authToken: str
-    scanRef: str
-    clientId: str
-    personScanRef: str
-    firstName: Optional[str]
-    lastName: Optional[str]
-    dateOfBirth: Optional[str]
-    dateOfExpiry: Optional[str]
-    dateOfIssue: Optional[str]
-    nationality: Optional[str]
-    country: Optional[Union[str, list[str]]]
-    personalNumber: Optional[str]
-    documentNumber: Optional[str]
-    sex: Optional[str]
-    address: Optional[str]
-    documents: list[str]
-    allowedDocuments: dict[str, list[str]]
-    tokenType: str
-    expiryTime: int
-    sessionLength: int
-    successUrl: Optional[str]
-    errorUrl: Optional[str]
-    unverifiedUrl: Optional[str]
-    callbackUrl: Optional[str]
-    locale: str
-    externalRef: Optional[str]
-    additionalSteps: dict[str, Any]
-    additionalData: dict[str, Any]
-    utilityBill: bool
-    videoCallQuestions: list[str]
-    questionnaire: Optional[Any]
-    generateDigitString: bool
-    showInstructions: bool
-    digitString: Optional[str]
-    redirectUrl: str
+    message: str = Field(description="Always \"Token created successfully\".")
+    authToken: str = Field(description="The single-use token: /process takes it, and the hosted flow's "
+                                       "redirectUrl contains it. 32 URL-safe characters.")
+    scanRef: str = Field(description="The verification's id: ask /status, /data, /files, /full-status and "
+                                     "/delete with it; webhooks carry it.")
+    clientId: str = Field(description=_ECHOED + ".")
+    personScanRef: str = Field(description="Legacy name of clientId (the same value).")
+    firstName: Optional[str] = Field(description=_ECHOED + ", upper-cased.")
+    lastName: Optional[str] = Field(description=_ECHOED + ", upper-cased.")
+    dateOfBirth: Optional[str] = Field(description=_ECHOED + ".")
+    dateOfExpiry: Optional[str] = Field(description=_ECHOED + ".")
+    dateOfIssue: Optional[str] = Field(description=_ECHOED + ".")
+    nationality: Optional[str] = Field(description=_ECHOED + ".")
+    country: Optional[Union[str, list[str]]] = Field(description=_ECHOED + ", upper-cased.")
+    personalNumber: Optional[str] = Field(description=_ECHOED + ".")
+    documentNumber: Optional[str] = Field(description=_ECHOED + ".")
+    sex: Optional[Literal["M", "F"]] = Field(description=_ECHOED + ".")
+    address: Optional[str] = Field(description=_ECHOED + ".")
+    documents: list[DocumentedType] = Field(description="The document types offered (default: the five "
+                                                        "openidv analyses).")
+    allowedDocuments: dict[str, list[DocumentedType]] = Field(
+        description="Country (or ALL) -> the document types offered there.")
+    tokenType: Literal[_TOKEN_TYPE_NAMES] = Field(  # type: ignore[valid-type]
+        description="IDENTIFICATION unless DOCUMENT was asked for.")
+    expiryTime: int = Field(description="Seconds until the unused token expires.")
+    sessionLength: int = Field(description="Seconds the person has in the hosted flow.")
+    successUrl: Optional[str] = Field(description=_ECHOED + ", else the partner's default.")
+    errorUrl: Optional[str] = Field(description=_ECHOED + ", else the partner's default.")
+    unverifiedUrl: Optional[str] = Field(description=_ECHOED + ", else the partner's default.")
+    callbackUrl: Optional[str] = Field(description="Where the webhooks of this session go: as in the request, "
+                                                   "else the partner's default.")
+    locale: str = Field(description=_ECHOED + ", lower-cased (default en).")
+    externalRef: Optional[str] = Field(description=_ECHOED + ".")
+    additionalSteps: dict[str, Any] = Field(description="The extra UPLOAD steps (utilityBill: true becomes "
+                                                        "a UTILITY_BILL step); {} when none.")
+    additionalData: dict[str, Any] = Field(description="Always {} (COMPARE steps are not offered).")
+    utilityBill: bool = Field(description=_ECHOED + " (default false).")
+    videoCallQuestions: list[str] = Field(description="Always [] (video calls are not offered).")
+    questionnaire: Optional[Any] = Field(description=_ECHOED + ".")
+    generateDigitString: bool = Field(description=_ECHOED + " (default false).")
+    showInstructions: bool = Field(description=_ECHOED + " (default true).")
+    digitString: Optional[str] = Field(description="8-digit code that opens the session in the hosted flow; "
+                                                   "null unless generateDigitString was true.")
+    redirectUrl: str = Field(description="The hosted flow for this token: send the person here (or embed it).")
+
+
+def given_options(request: TokenRequest) -> dict[str, Any]:
+    """What the partner gave (and clientId, maybe from personScanRef): the defaults are
+    filled in by the use case."""
+    given = request.model_dump(exclude_unset=True) | {"clientId": request.clientId}
+    given.pop("personScanRef", None)
+    return given
+
+
+def token_answer(created: CreatedToken, base_url: str) -> dict[str, Any]:
+    """The 201 body of /token."""
+    return {
+        "message": "Token created successfully",
+        "authToken": created.auth_token,
+        "scanRef": created.scan_ref,
+        **created.echo,
+        "digitString": created.digit_string,
+        "redirectUrl": f"{base_url}/api/v2/redirect?authToken={created.auth_token}",
+    }

@@ -36,7 +36,8 @@ ADDITIONAL_STEPS_SCHEMA = {
             "propertyNames": {"pattern": "^[A-Z0-9_]{1,40}$"},
             "additionalProperties": {
                 "type": "object",
-                "properties": {"type": {"const": "UPLOAD"}},
+                "properties": {"type": {"const": "UPLOAD", "description": "UPLOAD: the person uploads a "
+                                                                          "photo for this step."}},
                 "required": ["type"],
             },
         },

@@ -339,6 +339,15 @@ def upgrade_stored_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def attempt_payload(stored: dict[str, Any], file_urls: Optional[FileUrls]) -> dict[str, Any]:
+    """The body of one delivery attempt: the outbox's stored body in today's shape, with file
+    URLs signed for this attempt (None: the images are gone, and fileUrls stays as stored)."""
+    body = upgrade_stored_payload(stored)
+    if file_urls is not None:
+        body["fileUrls"] = file_urls
+    return body
+
+
 # Every key of /data and of the webhook body, in the order they are sent.
 DATA_KEYS = (
     "docFirstName", "docLastName", "docNumber", "docPersonalCode", "docExpiry", "docDob", "docDateOfIssue",

@@ -11,7 +11,7 @@ from sqlalchemy import or_
 
 from openidv.config import Settings
 from openidv.core.vocab import WEBHOOK_EVENT_TYPES, Status, WebhookEvent
-from openidv.core.wire import upgrade_stored_payload
+from openidv.core.wire import attempt_payload
 from openidv.metrics import WEBHOOKS
 from openidv.store.db import session_scope
 from openidv.store.file_urls import FileUrlSigner
@@ -45,11 +45,13 @@ def send_webhook_attempt(settings: Settings, delivery_id: int) -> Optional[int]:
         partner = session.get(Partner, verification.partner_id)
         secret = signing_key(partner, settings.data_keys())
         signer = FileUrlSigner(settings)
-        monitoring = delivery.event == WebhookEvent.AML_MONITORING
-        # An AML monitoring body is not a verification result: sent as stored, no files.
-        payload = dict(delivery.payload or {}) if monitoring else upgrade_stored_payload(delivery.payload)
-        if verification.status != Status.DELETED and not monitoring:
-            payload["fileUrls"] = {f.step: signer.url(f.id) for f in live_files(session, verification.id)}
+        if delivery.event == WebhookEvent.AML_MONITORING:
+            # An AML monitoring body is not a verification result: sent as stored, no files.
+            payload = dict(delivery.payload or {})
+        else:
+            file_urls = None if verification.status == Status.DELETED else {
+                f.step: signer.url(f.id) for f in live_files(session, verification.id)}
+            payload = attempt_payload(delivery.payload, file_urls)
         url = delivery.url
         event_type = WEBHOOK_EVENT_TYPES.get(delivery.event)
 
