@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Any, Optional
 
+from openidv.aml.records import (
+    CountryAgreement, DobAgreement, EntitySchema, Hit, ListedEntity, MatchReason, PartialDate,
+)
 from openidv.api.token_request import TokenRequest, given_options, token_answer
+from openidv.core.aml_block import monitoring_body
 from openidv.core.errors import (
     ApiError, BadValue, EncodingError, Forbidden, JsonError, MissingValue, NotFound, PartnerError, PhotoNotAccepted,
     RequestTooLarge, TokenNotValid, TooManyRequests, Unauthorized, error_body,
 )
-from openidv.core.vocab import WEBHOOK_EVENT_TYPES, DocumentCode, FaceCode, Platform, Status, WebhookEvent
+from openidv.core.vocab import WEBHOOK_EVENT_TYPES, AmlState, DocumentCode, FaceCode, Platform, Status, WebhookEvent
 from openidv.core.wire import attempt_payload, data_view, full_status_view, status_view, webhook_view
+from openidv.services.aml_screening import hit_dict
 from openidv.services.intake import CreatedToken, token_defaults
 from openidv.services.partners import PartnerContext
 
@@ -81,6 +87,7 @@ class ExampleVerification:
         {"check": "all", "outcome": Status.APPROVED, "detail": "document and face checks passed", "scores": {}},
     ])
     additional_steps: Optional[dict[str, Any]] = None
+    aml: Optional[Any] = None  # the stored sanctions/PEP screening, when one was asked for
     client_ip: Optional[str] = "198.51.100.23"
     duplicate_faces: Optional[list[Any]] = field(default_factory=list)
     duplicate_doc_faces: Optional[list[Any]] = field(default_factory=list)
@@ -178,7 +185,31 @@ def webhook_examples() -> list[WebhookExample]:
             approved_by_reviewer(), final=True, file_urls=EXAMPLE_FILE_URLS)),
         WebhookExample(expired, "a token nobody used expired", webhook_body(
             expired_unused(), final=True, file_urls={})),
+        WebhookExample(WEBHOOK_EVENT_TYPES[WebhookEvent.AML_MONITORING],
+                       "a list reload found the approved person on a PEP list", aml_monitoring_body()),
     ]
+
+
+def verification_webhook_examples() -> list[WebhookExample]:
+    """The examples of the verification-result body (not AML monitoring, a body of its own)."""
+    monitoring = WEBHOOK_EVENT_TYPES[WebhookEvent.AML_MONITORING]
+    return [w for w in webhook_examples() if w.event != monitoring]
+
+
+def aml_monitoring_body() -> dict[str, Any]:
+    """The approved person turns up in a reloaded (fictitious) PEP list: the monitoring alert."""
+    entity = ListedEntity(source="national-peps", entity_id="NP-000482", schema=EntitySchema.PERSON,
+                          name="Jana Nováková", birth_dates=(PartialDate(1988, 4, 12),), countries=("cz",),
+                          topics=("role.pep",), list_date="2026-03-10")
+    reason = MatchReason(query_name="JANA NOVAKOVA", matched_name="Jana Nováková", name_score=1.0,
+                         dob=DobAgreement.EXACT, nationality=CountryAgreement.MATCH)
+    found_at = (T0 + dt.timedelta(days=8)).strftime("%Y-%m-%d %H:%M:%S")
+    hit = hit_dict(Hit(entity, 0.97, reason, source_list_date="2026-03-10"), found_at)
+    screening = SimpleNamespace(
+        person={"firstName": "JANA", "lastName": "NOVAKOVA", "nationality": "cz", "dateOfBirth": "1988-04-12"},
+        hits=[hit], state=AmlState.SCREENED, screened_at=T0 + dt.timedelta(seconds=97),
+        rescreened_at=T0 + dt.timedelta(days=8), error=None)
+    return monitoring_body(replace(approved(), aml=screening), [hit])
 
 
 # ------------------------------------------------------------------ requests and answers

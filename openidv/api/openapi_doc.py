@@ -130,7 +130,7 @@ def _drop_unused_validation_answers(schema: dict[str, Any]) -> None:
 def _webhook(schema: dict[str, Any]) -> dict[str, Any]:
     """OpenAPI 3.1's webhooks: what openidv posts to the partner's callback URL."""
     named = {f"{n}-{w.event}": {"summary": f"{w.event}: {w.title}", "value": w.body}
-             for n, w in enumerate(examples.webhook_examples(), 1)}
+             for n, w in enumerate(examples.verification_webhook_examples(), 1)}
     return {"verificationResult": {"post": {
         "summary": "The result of a verification, posted to the callback URL",
         "description": "Sent after the automatic decision (final: false when a reviewer will look), after a "
@@ -139,7 +139,7 @@ def _webhook(schema: dict[str, Any]) -> dict[str, Any]:
                        "(docs/webhooks.md) before trusting it; answer 2xx, else it is retried for 24 hours.",
         "parameters": [
             {"name": "Idenfy-Event-Type", "in": "header", "required": True,
-             "schema": {"type": "string", "enum": sorted({w.event for w in examples.webhook_examples()})}},
+             "schema": {"type": "string", "enum": sorted({w.event for w in examples.verification_webhook_examples()})}},
             {"name": "Idenfy-Signature", "in": "header", "required": True,
              "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
             {"name": "Openidv-Signature", "in": "header", "required": True,

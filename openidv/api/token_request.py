@@ -124,6 +124,11 @@ class TokenRequest(Strict):
         description="Extra uploads: COUNTRY (or ALL) -> DOCUMENT_TYPE (or ALL) -> {STEP: {\"type\": \"UPLOAD\"}}.")
     utilityBill: Optional[bool] = Field(None, description="Ask for a utility bill (an UPLOAD step); not "
                                                           "together with additionalSteps.")
+    checkAml: Optional[bool] = Field(None, description="true: screen the document's person against the "
+                                     "sanctions/PEP lists the operator loaded (the AML block), besides the "
+                                     "partner's policy; false does not switch off a policy that asks for it.")
+    autoAmlMonitoring: Optional[bool] = Field(None, description="true: screen this verification again whenever "
+                                              "a list is reloaded, and send AML_MONITORING webhooks on new hits.")
     questionnaire: Optional[Any] = Field(None, description="iDenfy questionnaire; a token with one cannot be "
                                                            "used by /process or the hosted flow.")
     questionnaireRequired: Optional[bool] = Field(None, description="false is refused: questionnaires are not run.")
@@ -171,8 +176,6 @@ class TokenRequest(Strict):
     bankCardVerification: Optional[bool] = _not_offered("bankCardVerification")
     bankCardPdfUpload: Optional[bool] = _not_offered("bankCardPdfUpload")
     verifyAddress: Optional[bool] = _not_offered("verifyAddress")
-    checkAml: Optional[bool] = _not_offered("checkAml")
-    autoAmlMonitoring: Optional[bool] = _not_offered("autoAmlMonitoring")
     checkCriminal: Optional[bool] = _not_offered("checkCriminal")
     checkFaceBlacklist: Optional[bool] = _not_offered("checkFaceBlacklist")
     checkDocFaceBlacklist: Optional[bool] = _not_offered("checkDocFaceBlacklist")

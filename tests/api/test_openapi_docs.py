@@ -170,7 +170,7 @@ def test_answer_examples_match_the_idenfy_contract():
             for example in named.values():
                 assert_matches(schema, example["value"])
     assert_matches("token-request.json", examples.TOKEN_REQUEST)
-    for example in examples.webhook_examples():
+    for example in examples.verification_webhook_examples():
         body = encode_payload(example.body)
         headers = {"Content-Type": "application/json", "Idenfy-Signature": sign(body, b"webhook-secret"),
                    "Idenfy-Event-Type": example.event}
