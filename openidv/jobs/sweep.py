@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from openidv.config import Settings
 from openidv.jobs.tasks import WorkQueue
+from openidv.services.processing import release_pending_claims
 from openidv.services.verifications import expire_unused_tokens
 from openidv.store.db import checkpoint_if_owed, session_scope
 from openidv.store.drafts import erase_stale_drafts
@@ -43,6 +44,7 @@ def run_sweep(settings: Settings, queue: WorkQueue) -> dict[str, int]:
     second run finds it claimed or finished.
     """
     now = utcnow()
+    release_pending_claims()  # before looking for unclaimed jobs: these are among them then
     with session_scope() as session:
         expired = expire_unused_tokens(session, now)
     with session_scope() as session:

@@ -4,6 +4,7 @@ partner's verifications, decide, and commit the result with its webhook (exactly
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -46,8 +47,32 @@ def process_verification(verification_id: int, *, engines: Engines, settings: Se
         queue.submit_webhook(delivery_id)
 
 
+# Claims this process could not give back because the database was unreachable then: given
+# back as soon as it answers again (the next job or sweep of this process), so the job runs
+# again within seconds of the database's return instead of after the whole lease.
+_unreleased_claims: set[int] = set()
+_unreleased_lock = threading.Lock()
+
+
+def release_pending_claims() -> int:
+    """Give back the claims a failed run could not release; how many were given back."""
+    with _unreleased_lock:
+        pending = sorted(_unreleased_claims)
+    released = 0
+    for verification_id in pending:
+        try:
+            release_claim(verification_id)
+        except Exception:  # noqa: BLE001 - still unreachable: try again next time
+            return released
+        with _unreleased_lock:
+            _unreleased_claims.discard(verification_id)
+        released += 1
+    return released
+
+
 def analyse_and_commit(verification_id: int, *, engines: Engines, settings: Settings) -> Optional[int]:
     """Analyse, decide, commit, and return the id of the webhook to send (if any)."""
+    release_pending_claims()  # a retry of this very job may find its own claim still held
     if not claim_job(verification_id, settings.job_lease_seconds):
         return None
     try:
@@ -57,8 +82,10 @@ def analyse_and_commit(verification_id: int, *, engines: Engines, settings: Sett
         # runs the job as soon as it can, not after the whole lease.
         try:
             release_claim(verification_id)
-        except Exception:  # noqa: BLE001 - the lease then runs out and the sweep re-queues it
-            log.warning("could not release the claim of verification %s", verification_id)
+        except Exception:  # noqa: BLE001 - kept, and given back when the database answers again
+            log.warning("could not release the claim of verification %s yet", verification_id)
+            with _unreleased_lock:
+                _unreleased_claims.add(verification_id)
         raise
 
 
