@@ -84,9 +84,13 @@ def check_digit(data: str) -> int:
 
 
 def check_digit_matches(data: str, printed: str) -> bool:
-    """Whether the printed check character verifies ``data`` ('<' counts as 0)."""
-    if printed == FILLER:
-        return check_digit(data) == 0
+    """Whether the printed check character verifies ``data``.
+
+    A check digit is a digit. A filler there is not the digit 0: it is what a line cut
+    short (thumb, glare, a crop) is padded with, and '<' would "verify" every data whose
+    sum ends in 0. The one place ICAO allows '<', after an empty TD3 personal number, is
+    handled by :func:`verify_check_digits`.
+    """
     if printed not in DIGITS_0_9:
         return False
     try:
@@ -289,6 +293,23 @@ def _td1_document_number(lines: Sequence[str]) -> tuple[str, str, str]:
     return head.replace(FILLER, ""), head, check_char
 
 
+# Fields whose check verdict also asks for a date.
+DATE_FIELDS = ("date_of_birth", "date_of_expiry")
+
+
+def field_verifies(name: str, data: str, printed: str) -> bool:
+    """Whether one check-digit field verifies: its check digit, and what its value must be.
+
+    A date holding a run of fillers is a line cut short and padded, not a date: its check
+    digit (the sum of fillers is 0) must not make it pass.
+    """
+    if name == "personal_number" and set(data) == {FILLER} and printed in (FILLER, "0"):
+        return True  # an empty personal number may carry '<' or 0 as its check digit
+    if name in DATE_FIELDS and FILLER * 3 in data:
+        return False
+    return check_digit_matches(data, printed)
+
+
 def verify_check_digits(lines: Sequence[str], fmt: str) -> dict[str, bool]:
     """Every check digit of the zone: field name → verified (composite included)."""
     results: dict[str, bool] = {}
@@ -299,10 +320,7 @@ def verify_check_digits(lines: Sequence[str], fmt: str) -> dict[str, bool]:
             _, data, printed = _td1_document_number(lines)
         else:
             data, printed = _field_text(lines, spec), lines[spec.line][spec.check]
-        if spec.name == "personal_number" and set(data) == {FILLER} and printed in "<0":
-            results[spec.name] = True  # an empty personal number may carry '<' or 0
-            continue
-        results[spec.name] = check_digit_matches(data, printed)
+        results[spec.name] = field_verifies(spec.name, data, printed)
     if fmt in COMPOSITES:
         ranges, (line, col) = COMPOSITES[fmt]
         data = "".join(lines[ln][a:b] for ln, a, b in ranges)

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Sequence
 
 from openidv.pipeline.mrz import (
-    ALPHABET, ANY, DIGITS, DIGITS_0_9, FILLER, FORMAT_SHAPES, LAYOUTS, LETTERS, SEX, FieldSpec, check_digit_matches,
+    ALPHABET, ANY, DIGITS, DIGITS_0_9, FILLER, FORMAT_SHAPES, LAYOUTS, LETTERS, SEX, FieldSpec, field_verifies,
     is_known_country_code, parse_mrz, position_classes,
 )
 from openidv.pipeline.results import MrzData
@@ -254,8 +254,8 @@ def combine_readings(
                 continue
             unconfirmed.append(spec.name)
             continue
-        ok_a = check_digit_matches(val_a[:-1], val_a[-1])
-        ok_b = val_b is not None and check_digit_matches(val_b[:-1], val_b[-1])
+        ok_a = field_verifies(spec.name, val_a[:-1], val_a[-1])
+        ok_b = val_b is not None and field_verifies(spec.name, val_b[:-1], val_b[-1])
         if ok_b and not ok_a:
             for c, ch in zip(cols, val_b):  # type: ignore[arg-type]
                 lines_a[spec.line][c] = ch

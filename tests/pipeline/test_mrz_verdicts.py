@@ -1,0 +1,61 @@
+"""What an MRZ reading may be accepted as: check digits that are digits, dates that exist,
+choices between readings that stay choices, names that end where the filler starts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from openidv.pipeline import mrz, mrz_repair
+
+TODAY = dt.date(2026, 11, 25)
+
+
+def td2_line2(number: str, birth: str, expiry: str, optional: str, *, composite: str | None = None,
+              birth_check: str | None = None, expiry_check: str | None = None) -> str:
+    """Line 2 of a TD2 zone with every check digit computed over what is printed."""
+    cd = lambda text: str(mrz.check_digit(text))  # noqa: E731
+    line = (number + cd(number) + "UTO" + birth + (birth_check or cd(birth)) + "F"
+            + expiry + (expiry_check or cd(expiry)) + optional)
+    return line + (composite if composite is not None else cd(line[0:10] + line[13:20] + line[21:35]))
+
+
+TD2_LINE1 = "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<"
+
+
+def _optional_with_composite_zero() -> str:
+    """Optional data that makes the composite check digit 0 (so '<' would 'verify' it)."""
+    for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
+        optional = ch + "<<<<<<"
+        line = td2_line2("D23145890", "740812", "120415", optional, composite="0")
+        if mrz.check_digit(line[0:10] + line[13:20] + line[21:35]) == 0:
+            return optional
+    raise AssertionError("no optional data gives a composite of 0")
+
+
+# --- 1. a check digit is a digit; padding is no date -----------------------------------
+
+
+def test_filler_in_a_check_digit_position_does_not_verify():
+    optional = _optional_with_composite_zero()
+    lines = (TD2_LINE1, td2_line2("D23145890", "740812", "120415", optional, composite="<"))
+    data = mrz.parse_mrz(lines, today=TODAY)
+    assert data.check_digits["composite"] is False
+    assert not data.all_check_digits_valid
+    # The same zone with the digit printed verifies: only the filler is refused.
+    printed = (TD2_LINE1, td2_line2("D23145890", "740812", "120415", optional, composite="0"))
+    assert mrz.parse_mrz(printed, today=TODAY).all_check_digits_valid
+
+
+def test_filler_after_an_empty_personal_number_still_verifies():
+    lines = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159<<<<<<<<<<<<<<<2")
+    lines = (lines[0], lines[1][:43] + str(mrz.check_digit(lines[1][0:10] + lines[1][13:20] + lines[1][21:43])))
+    assert mrz.parse_mrz(lines, today=TODAY).check_digits["personal_number"] is True
+
+
+def test_padded_date_does_not_pass_on_its_check_digit():
+    # A line cut short and padded: six fillers sum to 0, so a printed 0 would "verify" them.
+    lines = (TD2_LINE1, td2_line2("D23145890", "740812", "<<<<<<", "<<<<<<<", expiry_check="0"))
+    data = mrz.parse_mrz(lines, today=TODAY)
+    assert data.check_digits["date_of_expiry"] is False
+    assert data.check_digits["composite"] is True  # the composite is computed over the same fillers
+
