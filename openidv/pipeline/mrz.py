@@ -301,11 +301,12 @@ def field_verifies(name: str, data: str, printed: str) -> bool:
     """Whether one check-digit field verifies: its check digit, and what its value must be.
 
     A date holding a run of fillers is a line cut short and padded, not a date: its check
-    digit (the sum of fillers is 0) must not make it pass.
+    digit (the sum of fillers is 0) must not make it pass. A letter in a date is no digit,
+    whatever its check-digit value (G counts as 16, the same as 6).
     """
     if name == "personal_number" and set(data) == {FILLER} and printed in (FILLER, "0"):
         return True  # an empty personal number may carry '<' or 0 as its check digit
-    if name in DATE_FIELDS and FILLER * 3 in data:
+    if name in DATE_FIELDS and (FILLER * 3 in data or any("A" <= ch <= "Z" for ch in data)):
         return False
     return check_digit_matches(data, printed)
 

@@ -170,9 +170,16 @@ def _repair_line(line: str, classes: str, fmt: str, line_no: int, other: Sequenc
     A state code is only changed into a *known* state code (a Romanian ID card prints
     digits in the nationality columns). The second character of the document code is left
     as read when the other reading (``other``) has the same character there: the US
-    permanent-resident card prints "C1".
+    permanent-resident card prints "C1". A letter that both readings saw in a digit column
+    is left as read: two engines agreeing on a letter is evidence that a letter is printed
+    there (a malformed or forged zone), and mapping it onto a digit would invent one whose
+    check digit may well pass (G and 6 have the same check-digit value).
     """
     repaired = list(repair_by_class(line, classes))
+    if other is not None:
+        for col, (ch, cls) in enumerate(zip(line, classes)):
+            if cls == DIGITS and "A" <= ch <= "Z" and col < len(other) and other[col] == ch:
+                repaired[col] = ch
     if line_no == 0 and len(line) > 1 and other is not None and len(other) > 1 and other[1] == line[1]:
         repaired[1] = line[1]
     for ln, start, end in _country_columns(fmt):

@@ -59,3 +59,26 @@ def test_padded_date_does_not_pass_on_its_check_digit():
     assert data.check_digits["date_of_expiry"] is False
     assert data.check_digits["composite"] is True  # the composite is computed over the same fillers
 
+
+
+# --- 2. no class repair of a letter both readings saw ----------------------------------
+
+
+def test_letter_both_readings_saw_in_a_date_is_not_turned_into_a_digit():
+    # A zone printed with G in the birth date, its check digits computed over the G: G and 6
+    # have the same check-digit value, so repairing G → 6 would yield a "valid" 1974-06-16.
+    line2 = td2_line2("D23145890", "74061G", "120415", "<<<<<<<")
+    lines = (TD2_LINE1, line2)
+    data = mrz_repair.combine_readings(lines, lines, "TD2", today=TODAY)
+    assert data.lines[1][13:19] == "74061G"
+    assert data.date_of_birth is None
+    assert data.check_digits["date_of_birth"] is False
+
+
+def test_letter_one_reading_saw_in_a_date_is_still_repaired():
+    good = (TD2_LINE1, td2_line2("D23145890", "740612", "120415", "<<<<<<<"))
+    misread = (TD2_LINE1, good[1].replace("740612", "74O612"))
+    data = mrz_repair.combine_readings(misread, good, "TD2", today=TODAY)
+    assert data.lines == good and data.all_check_digits_valid
+    # A single reading keeps the class repair: nothing contradicts it.
+    assert mrz_repair.normalise_reading(misread, "TD2") == good
