@@ -21,6 +21,11 @@ from openidv.pipeline.results import MrzData
 DIGIT_FOR_LETTER = {"O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "T": "1",
                     "Z": "2", "B": "8", "S": "5", "G": "6", "A": "4"}
 LETTER_FOR_DIGIT = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", "8": "B"}
+# Two readings of a field with a check digit that differ in more characters than this are
+# a disagreement, whichever of them verifies: a check digit catches every single wrong
+# character, but a reading wrong in several places passes it by chance one time in ten,
+# so it may only choose between readings that are nearly the same.
+MAX_DIFFERENCES_CHECK_DIGIT_SETTLES = 2
 # Glyphs a reader may return for the filler '<' (OCR-B '<' resembles them at low resolution).
 FILLER_LOOKALIKES = set("KCSX") | {"«", "‹", "{", "(", "[", "£", "€"}
 # Non-MRZ glyphs mapped to what they stand for before anything else.
@@ -208,9 +213,10 @@ def combine_readings(
     Both readings are repaired by character class. Where they still differ in a column and
     exactly one of them read a character legal for that column, that one is taken (the
     other engine's character needed mapping, so it is the weaker evidence). A field with a
-    check digit is then verified; if the readings still differ on it, the reading whose own
-    check digit verifies it is taken (if exactly one does) — a choice between two observed
-    readings, never a search over substitutions. A field without a check digit is confirmed
+    check digit is then verified; if the readings still differ on it in at most
+    ``MAX_DIFFERENCES_CHECK_DIGIT_SETTLES`` characters, the reading whose own check digit
+    verifies it is taken (if exactly one does) — a choice between two observed readings,
+    never a search over substitutions; further apart, the field is unconfirmed. A field without a check digit is confirmed
     only when both readings agree on it; otherwise it is listed in ``unconfirmed_fields``.
     """
     _, length = FORMAT_SHAPES[fmt]
@@ -260,6 +266,10 @@ def combine_readings(
             if spec.name == "names" and _same_printed_name(val_a, b_chars):
                 continue
             unconfirmed.append(spec.name)
+            continue
+        differing = sum(ch is None or ch != a_ch for a_ch, ch in zip(val_a, b_chars))
+        if differing > MAX_DIFFERENCES_CHECK_DIGIT_SETTLES:
+            unconfirmed.append(spec.name)  # too far apart for a check digit to pick one
             continue
         ok_a = field_verifies(spec.name, val_a[:-1], val_a[-1])
         ok_b = val_b is not None and field_verifies(spec.name, val_b[:-1], val_b[-1])

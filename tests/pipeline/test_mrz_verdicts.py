@@ -82,3 +82,23 @@ def test_letter_one_reading_saw_in_a_date_is_still_repaired():
     assert data.lines == good and data.all_check_digits_valid
     # A single reading keeps the class repair: nothing contradicts it.
     assert mrz_repair.normalise_reading(misread, "TD2") == good
+
+
+# --- 3. a check digit chooses only between nearly equal readings ------------------------
+
+
+def test_check_digit_does_not_settle_readings_far_apart():
+    good = (TD2_LINE1, td2_line2("D23145890", "740812", "120415", "<<<<<<<"))
+    # The other reading differs in four characters of the number, and its check digit fails.
+    far = (TD2_LINE1, "D2B1A8S05" + good[1][9:])
+    data = mrz_repair.combine_readings(good, far, "TD2", today=TODAY)
+    assert "document_number" in data.unconfirmed_fields
+    assert data.lines == good  # the primary reading is kept, for review
+
+
+def test_check_digit_still_settles_readings_one_character_apart():
+    good = (TD2_LINE1, td2_line2("D23145890", "740812", "120415", "<<<<<<<"))
+    near = (TD2_LINE1, "D23145B90" + good[1][9:])
+    data = mrz_repair.combine_readings(near, good, "TD2", today=TODAY)
+    assert data.lines == good and data.unconfirmed_fields == ()
+    assert "secondary reading taken for document_number" in data.method
