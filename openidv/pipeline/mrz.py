@@ -196,6 +196,13 @@ def _yymmdd(text: str) -> tuple[int, int, int] | None:
     return int(text[:2]), int(text[2:4]), int(text[4:6])
 
 
+def is_calendar_date(text: str) -> bool:
+    """Whether YYMMDD is a day that exists in some century (2000 is a leap year, so a
+    29 February that exists in either the 1900s or the 2000s exists in the 2000s)."""
+    parts = _yymmdd(text)
+    return parts is not None and safe_date(2000 + parts[0], parts[1], parts[2]) is not None
+
+
 def safe_date(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)
@@ -300,13 +307,15 @@ DATE_FIELDS = ("date_of_birth", "date_of_expiry")
 def field_verifies(name: str, data: str, printed: str) -> bool:
     """Whether one check-digit field verifies: its check digit, and what its value must be.
 
-    A date holding a run of fillers is a line cut short and padded, not a date: its check
-    digit (the sum of fillers is 0) must not make it pass. A letter in a date is no digit,
-    whatever its check-digit value (G counts as 16, the same as 6).
+    A date must be a day of the calendar. A check digit passes for one wrong digit in ten,
+    so one that passes for day 63 or month 13 only says the misread was unlucky; a run of
+    fillers is a line cut short and padded (fillers sum to 0), and a letter is no digit
+    whatever its check-digit value (G counts as 16, the same as 6). A date left partly
+    unknown with fillers is therefore not verified either: a person must look at it.
     """
     if name == "personal_number" and set(data) == {FILLER} and printed in (FILLER, "0"):
         return True  # an empty personal number may carry '<' or 0 as its check digit
-    if name in DATE_FIELDS and (FILLER * 3 in data or any("A" <= ch <= "Z" for ch in data)):
+    if name in DATE_FIELDS and not is_calendar_date(data):
         return False
     return check_digit_matches(data, printed)
 

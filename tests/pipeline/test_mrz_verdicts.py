@@ -102,3 +102,33 @@ def test_check_digit_still_settles_readings_one_character_apart():
     data = mrz_repair.combine_readings(near, good, "TD2", today=TODAY)
     assert data.lines == good and data.unconfirmed_fields == ()
     assert "secondary reading taken for document_number" in data.method
+
+
+# --- 4. dates that exist ----------------------------------------------------------------
+
+
+def test_impossible_dates_fail_even_when_their_check_digit_passes():
+    # Expiry 970863 (day 63) and birth 741312 (month 13), check digits computed over them.
+    lines = (TD2_LINE1, td2_line2("D23145890", "741312", "970863", "<<<<<<<"))
+    data = mrz.parse_mrz(lines, today=TODAY)
+    assert data.check_digits["date_of_expiry"] is False
+    assert data.check_digits["date_of_birth"] is False
+    assert data.check_digits["composite"] is True  # the composite only covers the characters
+
+
+def test_real_dates_verify_leap_days_included():
+    lines = (TD2_LINE1, td2_line2("D23145890", "000229", "280229", "<<<<<<<"))
+    assert mrz.parse_mrz(lines, today=TODAY).all_check_digits_valid
+    assert mrz.is_calendar_date("000229") and not mrz.is_calendar_date("010229")
+    assert not mrz.is_calendar_date("7408<<") and not mrz.is_calendar_date("740800")
+
+
+def test_impossible_date_is_not_chosen_between_readings():
+    # The readings differ in one character of the expiry: the secondary's 970863 passes its
+    # check digit (computed over it), the primary's 970803 does not. Day 63 must not win.
+    wrong_day = td2_line2("D23145890", "740812", "970863", "<<<<<<<")
+    primary = (TD2_LINE1, wrong_day[:25] + "0" + wrong_day[26:])
+    data = mrz_repair.combine_readings(primary, (TD2_LINE1, wrong_day), "TD2", today=TODAY)
+    assert "970863" not in data.lines[1]
+    assert "date_of_expiry" in data.unconfirmed_fields
+    assert not data.all_check_digits_valid
