@@ -275,8 +275,11 @@ def document_type_from_code(document_code: str, issuing_code: str = "") -> str:
 
 
 def split_names(field: str) -> tuple[str, str]:
-    """(surname, given names) from the name field; '<' separates words, '<<' the two parts."""
-    stripped = field.rstrip(FILLER)
+    """(surname, given names) from the name field; '<' separates words, '<<' the two parts.
+
+    The name ends at the first '<<<': what follows is filler, whatever was read there.
+    """
+    stripped = field.split(FILLER * 3, 1)[0].rstrip(FILLER)
     surname, _, given = stripped.partition("<<")
     return surname.replace(FILLER, " ").strip(), given.replace(FILLER, " ").strip()
 

@@ -104,6 +104,26 @@ def repair_filler_runs(line: str, classes: str) -> str:
     return "".join(chars)
 
 
+def end_names_at_filler_run(line: str, fmt: str, line_no: int) -> str:
+    """Everything after the first '<<<' of the name field is filler.
+
+    ICAO separates name words by one filler and the two name parts by two, so the name
+    ends at the first run of three: letters read after it are filler misread in a dark or
+    blurred photo, never a name word, and kept they would give the holder invented names.
+    A '?' (no character aligned there) stays as it is.
+    """
+    span = next(((s.start, s.end) for s in LAYOUTS[fmt] if s.name == "names" and s.line == line_no), None)
+    if span is None:
+        return line
+    start, end = span
+    field = line[start:end]
+    cut = field.find(FILLER * 3)
+    if cut <= 0 or not field[:cut].strip(FILLER + "?"):
+        return line  # no name before the run: nothing to go by
+    tail = "".join(ch if ch == "?" else FILLER for ch in field[cut:])
+    return line[:start] + field[:cut] + tail + line[end:]
+
+
 def fit_line_length(line: str, length: int) -> str:
     """Fit a reading to the format length; the longest filler run absorbs the difference.
 
@@ -160,7 +180,8 @@ def normalise_reading(raw_lines: Sequence[str], fmt: str) -> tuple[str, ...]:
     out = []
     for line_no, (raw, cls) in enumerate(zip(raw_lines, position_classes(fmt))):
         line = fit_line_length(clean_line(raw), length)
-        out.append(repair_filler_runs(_repair_line(line, cls, fmt, line_no), cls))
+        line = repair_filler_runs(_repair_line(line, cls, fmt, line_no), cls)
+        out.append(end_names_at_filler_run(line, fmt, line_no))
     return tuple(out)
 
 
@@ -216,8 +237,9 @@ def combine_readings(
     check digit is then verified; if the readings still differ on it in at most
     ``MAX_DIFFERENCES_CHECK_DIGIT_SETTLES`` characters, the reading whose own check digit
     verifies it is taken (if exactly one does) — a choice between two observed readings,
-    never a search over substitutions; further apart, the field is unconfirmed. A field without a check digit is confirmed
-    only when both readings agree on it; otherwise it is listed in ``unconfirmed_fields``.
+    never a search over substitutions; further apart, the field is unconfirmed. A field
+    without a check digit is confirmed only when both readings agree on it; otherwise it is
+    listed in ``unconfirmed_fields``.
     """
     _, length = FORMAT_SHAPES[fmt]
     classes = position_classes(fmt)
@@ -229,12 +251,12 @@ def combine_readings(
             raw_b.append(align_to(line_a, clean_line(secondary[ln])))  # type: ignore[index]
         else:
             raw_b.append([None] * length)
-    lines_a = [list(repair_filler_runs(_repair_line(line, cls, fmt, i, raw_b[i]), cls))
+    lines_a = [list(end_names_at_filler_run(repair_filler_runs(_repair_line(line, cls, fmt, i, raw_b[i]), cls), fmt, i))
                for i, (line, cls) in enumerate(zip(raw_a, classes))]
     lines_b: list[list[str | None]] = []
     for i, (row, cls) in enumerate(zip(raw_b, classes)):
         text = "".join(ch if ch is not None else "?" for ch in row)
-        fixed = repair_filler_runs(_repair_line(text, cls, fmt, i, raw_a[i]), cls)
+        fixed = end_names_at_filler_run(repair_filler_runs(_repair_line(text, cls, fmt, i, raw_a[i]), cls), fmt, i)
         lines_b.append([None if ch == "?" else ch for ch in fixed])
     # Column by column: prefer the reading that needed no class mapping.
     for ln in range(len(lines_a)):

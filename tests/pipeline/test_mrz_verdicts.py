@@ -132,3 +132,22 @@ def test_impossible_date_is_not_chosen_between_readings():
     assert "970863" not in data.lines[1]
     assert "date_of_expiry" in data.unconfirmed_fields
     assert not data.all_check_digits_valid
+
+
+# --- 5. a name ends at the first filler run ----------------------------------------------
+
+
+def test_letters_after_a_filler_run_are_not_name_words():
+    # A dark photo: the filler after the given names read as letters by both engines.
+    misread = ("I<UTOERIKSSON<<ANNA<<<EEVLLW<<<<<<<<", td2_line2("D23145890", "740812", "120415", "<<<<<<<"))
+    data = mrz_repair.combine_readings(misread, misread, "TD2", today=TODAY)
+    assert (data.surname, data.given_names) == ("ERIKSSON", "ANNA")
+    assert data.lines[0] == "I<UTOERIKSSON<<ANNA" + "<" * 17
+    assert mrz.split_names("ERIKSSON<<ANNA<<<EEVLLW<<<<") == ("ERIKSSON", "ANNA")
+
+
+def test_name_words_separated_by_one_or_two_fillers_stay():
+    lines = ("I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<", td2_line2("D23145890", "740812", "120415", "<<<<<<<"))
+    data = mrz_repair.combine_readings(lines, lines, "TD2", today=TODAY)
+    assert (data.surname, data.given_names) == ("ERIKSSON", "ANNA MARIA")
+    assert mrz.split_names("DE<LA<CRUZ<<JOSE<<<<") == ("DE LA CRUZ", "JOSE")
