@@ -28,6 +28,8 @@ LETTER_FOR_DIGIT = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", 
 MAX_DIFFERENCES_CHECK_DIGIT_SETTLES = 2
 # Glyphs a reader may return for the filler '<' (OCR-B '<' resembles them at low resolution).
 FILLER_LOOKALIKES = set("KCSX") | {"«", "‹", "{", "(", "[", "£", "€"}
+# Lower-case glyphs a reader may return for the filler (only beside a filler: see fold_glyphs).
+LOWERCASE_FILLER_LOOKALIKES = frozenset("ce")
 # Non-MRZ glyphs mapped to what they stand for before anything else.
 GLYPH_FOLDING = {"«": "<<", "‹": "<", "{": "<", "(": "<", "[": "<", "£": "<", "€": "<",
                  " ": "", "Φ": "D", "Ø": "0", "Ñ": "N", "|": "I", "$": "S"}
@@ -35,7 +37,37 @@ GLYPH_FOLDING = {"«": "<<", "‹": "<", "{": "<", "(": "<", "[": "<", "£": "<"
 
 def fold_glyphs(text: str) -> str:
     """Upper-case and map non-MRZ glyphs an OCR engine may return onto MRZ characters."""
-    return "".join(GLYPH_FOLDING.get(ch, ch) for ch in text.upper())
+    return "".join(GLYPH_FOLDING.get(ch, ch) for ch in _lowercase_fillers(text).upper())
+
+
+def _lowercase_fillers(text: str) -> str:
+    """Lower-case 'c' and 'e' inside a filler run are fillers; elsewhere they stay letters.
+
+    An MRZ has no lower case. A small, blurred OCR-B '<' is read as 'c' or 'e' inside a
+    filler run, but so may a C or E of a name be read lower case ("<<eRIKA"): only a run
+    of them with a filler (or a glyph folded into one) on both sides, or on one side and
+    the end of the line on the other, is taken for filler.
+    """
+    out = list(text)
+    i = 0
+    while i < len(text):
+        if text[i] not in LOWERCASE_FILLER_LOOKALIKES:
+            i += 1
+            continue
+        j = i
+        while j < len(text) and text[j] in LOWERCASE_FILLER_LOOKALIKES:
+            j += 1
+        before = text[i - 1] if i > 0 else ""
+        after = text[j] if j < len(text) else ""
+        edges = (_is_filler_glyph(before) or before == "", _is_filler_glyph(after) or after == "")
+        if all(edges) and (before or after):
+            out[i:j] = FILLER * (j - i)
+        i = j
+    return "".join(out)
+
+
+def _is_filler_glyph(ch: str) -> bool:
+    return ch != "" and set(GLYPH_FOLDING.get(ch, ch)) == {FILLER}
 
 
 def clean_line(text: str) -> str:

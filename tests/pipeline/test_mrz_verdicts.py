@@ -151,3 +151,20 @@ def test_name_words_separated_by_one_or_two_fillers_stay():
     data = mrz_repair.combine_readings(lines, lines, "TD2", today=TODAY)
     assert (data.surname, data.given_names) == ("ERIKSSON", "ANNA MARIA")
     assert mrz.split_names("DE<LA<CRUZ<<JOSE<<<<") == ("DE LA CRUZ", "JOSE")
+
+
+# --- 6. lower-case c/e are fillers only beside a filler ----------------------------------
+
+
+def test_lowercase_c_and_e_beside_fillers_are_fillers():
+    assert mrz_repair.clean_line("ANNA<cec<<") == "ANNA<<<<<<"
+    assert mrz_repair.clean_line("ANNA<<e") == "ANNA<<<"
+    assert mrz_repair.clean_line("ANNA<c«") == "ANNA<<<<"
+
+
+def test_lowercase_c_and_e_between_letters_stay_letters():
+    assert mrz_repair.clean_line("MUeLLER<<eRIKA") == "MUELLER<<ERIKA"
+    assert mrz_repair.clean_line("ANNAc<<<") == "ANNAC<<<"
+    assert mrz_repair.clean_line("ce") == "CE"
+    assert mrz_repair.clean_line("JACQUES") == "JACQUES"
+    assert mrz_repair.clean_line("GARCcIA") == "GARCCIA"
