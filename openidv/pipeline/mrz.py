@@ -346,6 +346,7 @@ def parse_mrz(
     *,
     today: dt.date | None = None,
     unconfirmed_fields: Sequence[str] = (),
+    unprotected_fields: Sequence[str] = (),
     method: str = "",
 ) -> MrzData:
     """Parse clean MRZ lines (exactly as printed) into :class:`MrzData`; check every digit.
@@ -395,5 +396,6 @@ def parse_mrz(
         optional_data=optional_data,
         check_digits=verify_check_digits(lines, fmt),
         unconfirmed_fields=tuple(unconfirmed_fields),
+        unprotected_fields=tuple(unprotected_fields),
         method=method,
     )

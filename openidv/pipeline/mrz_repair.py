@@ -26,6 +26,11 @@ LETTER_FOR_DIGIT = {"0": "O", "1": "I", "2": "Z", "4": "A", "5": "S", "6": "G", 
 # character, but a reading wrong in several places passes it by chance one time in ten,
 # so it may only choose between readings that are nearly the same.
 MAX_DIFFERENCES_CHECK_DIGIT_SETTLES = 2
+# Characters of an OCR-B pair the engines confuse (the two sides of the tables above).
+LOOKALIKE_CHARACTERS = frozenset(DIGIT_FOR_LETTER) | frozenset(DIGIT_FOR_LETTER.values()) \
+    | frozenset(LETTER_FOR_DIGIT) | frozenset(LETTER_FOR_DIGIT.values())
+# Visa formats: their optional data has no check digit, not even a composite one.
+UNCHECKED_OPTIONAL_DATA_FORMATS = ("MRVA", "MRVB")
 # Glyphs a reader may return for the filler '<' (OCR-B '<' resembles them at low resolution).
 FILLER_LOOKALIKES = set("KCSX") | {"«", "‹", "{", "(", "[", "£", "€"}
 # Lower-case glyphs a reader may return for the filler (only beside a filler: see fold_glyphs).
@@ -339,7 +344,22 @@ def combine_readings(
     note = method
     if chosen_secondary:
         note += f"; secondary reading taken for {','.join(chosen_secondary)}"
-    return parse_mrz(final, today=today, unconfirmed_fields=_public_names(unconfirmed), method=note)
+    return parse_mrz(final, today=today, unconfirmed_fields=_public_names(unconfirmed),
+                     unprotected_fields=unprotected_fields(final, fmt), method=note)
+
+
+def unprotected_fields(lines: Sequence[str], fmt: str) -> tuple[str, ...]:
+    """Fields that neither a check digit nor the agreement of two readings can confirm.
+
+    A visa's optional data may hold letters and digits alike and no check digit covers it:
+    where it holds one of a look-alike pair (O/0, I/1, S/5 …), both engines misread it the
+    same way often enough that their agreement proves nothing.
+    """
+    if fmt not in UNCHECKED_OPTIONAL_DATA_FORMATS:
+        return ()
+    spec = next(s for s in LAYOUTS[fmt] if s.name == "optional_data")
+    value = lines[spec.line][spec.start:spec.end]
+    return ("optional_data",) if set(value) & LOOKALIKE_CHARACTERS else ()
 
 
 def _known_code_from_readings(val_a: str, val_b: str) -> str | None:

@@ -168,3 +168,41 @@ def test_lowercase_c_and_e_between_letters_stay_letters():
     assert mrz_repair.clean_line("ce") == "CE"
     assert mrz_repair.clean_line("JACQUES") == "JACQUES"
     assert mrz_repair.clean_line("GARCcIA") == "GARCCIA"
+
+
+# --- 7. a visa's optional data has no check digit ----------------------------------------
+
+MRVA_LINE1 = "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+
+
+def test_visa_optional_data_with_lookalikes_is_unprotected_even_when_readings_agree():
+    # Both engines read "U50M" for "U5OM": nothing can tell, so a person must look.
+    lines = (MRVA_LINE1, "L8988901C4XXX4009078F9612109" + "X85GKR617S43U50M")
+    data = mrz_repair.combine_readings(lines, lines, "MRVA", today=TODAY)
+    assert data.unconfirmed_fields == () and data.all_check_digits_valid
+    assert data.unprotected_fields == ("optional_data",)
+
+
+def test_visa_optional_data_without_lookalikes_or_empty_is_protected_by_agreement():
+    for optional in ("<" * 16, "XKRMNPVW<<<<<<<<"):
+        lines = (MRVA_LINE1, "L8988901C4XXX4009078F9612109" + optional)
+        data = mrz_repair.combine_readings(lines, lines, "MRVA", today=TODAY)
+        assert data.unprotected_fields == (), optional
+    # Composite-covered optional data (TD2) is protected by its check digit.
+    td2 = (TD2_LINE1, td2_line2("D23145890", "740812", "120415", "U50M<<<"))
+    assert mrz_repair.combine_readings(td2, td2, "TD2", today=TODAY).unprotected_fields == ()
+
+
+def test_visa_optional_data_the_readings_disagree_on_is_unconfirmed():
+    lines = (MRVA_LINE1, "L8988901C4XXX4009078F9612109" + "X85GKR617S43U50M")
+    other = (MRVA_LINE1, lines[1][:-4] + "UBOM")
+    data = mrz_repair.combine_readings(lines, other, "MRVA", today=TODAY)
+    assert "optional_data" in data.unconfirmed_fields
+
+
+def test_unprotected_visa_data_sends_the_document_to_review():
+    from openidv.pipeline.document.analyse import _mrz_review_reasons
+
+    lines = (MRVA_LINE1, "L8988901C4XXX4009078F9612109" + "X85GKR617S43U50M")
+    data = mrz_repair.combine_readings(lines, lines, "MRVA", today=TODAY)
+    assert any("optional_data" in reason for reason in _mrz_review_reasons(data))
