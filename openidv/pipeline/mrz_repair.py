@@ -214,12 +214,15 @@ def align_to(primary: str, secondary: str) -> list[str | None]:
 def normalise_reading(raw_lines: Sequence[str], fmt: str) -> tuple[str, ...]:
     """Raw OCR lines → lines of the format's length, repaired by class and filler runs."""
     _, length = FORMAT_SHAPES[fmt]
-    out = []
-    for line_no, (raw, cls) in enumerate(zip(raw_lines, position_classes(fmt))):
-        line = fit_line_length(clean_line(raw), length)
-        line = repair_filler_runs(_repair_line(line, cls, fmt, line_no), cls)
-        out.append(end_names_at_filler_run(line, fmt, line_no))
-    return tuple(out)
+    return tuple(_repair_reading(fit_line_length(clean_line(raw), length), cls, fmt, line_no)
+                 for line_no, (raw, cls) in enumerate(zip(raw_lines, position_classes(fmt))))
+
+
+def _repair_reading(line: str, classes: str, fmt: str, line_no: int,
+                    other: Sequence[str | None] | None = None) -> str:
+    """One line of one reading, fitted to its format: class repair, filler runs, name end."""
+    line = repair_filler_runs(_repair_line(line, classes, fmt, line_no, other), classes)
+    return end_names_at_filler_run(line, fmt, line_no)
 
 
 def _country_columns(fmt: str) -> list[tuple[int, int, int]]:
@@ -288,13 +291,11 @@ def combine_readings(
             raw_b.append(align_to(line_a, clean_line(secondary[ln])))  # type: ignore[index]
         else:
             raw_b.append([None] * length)
-    lines_a = [list(end_names_at_filler_run(repair_filler_runs(_repair_line(line, cls, fmt, i, raw_b[i]), cls), fmt, i))
-               for i, (line, cls) in enumerate(zip(raw_a, classes))]
+    lines_a = [list(_repair_reading(line, cls, fmt, i, raw_b[i])) for i, (line, cls) in enumerate(zip(raw_a, classes))]
     lines_b: list[list[str | None]] = []
     for i, (row, cls) in enumerate(zip(raw_b, classes)):
         text = "".join(ch if ch is not None else "?" for ch in row)
-        fixed = end_names_at_filler_run(repair_filler_runs(_repair_line(text, cls, fmt, i, raw_a[i]), cls), fmt, i)
-        lines_b.append([None if ch == "?" else ch for ch in fixed])
+        lines_b.append([None if ch == "?" else ch for ch in _repair_reading(text, cls, fmt, i, raw_a[i])])
     # Column by column: prefer the reading that needed no class mapping.
     for ln in range(len(lines_a)):
         for col in range(length):
