@@ -141,26 +141,6 @@ def repair_filler_runs(line: str, classes: str) -> str:
     return "".join(chars)
 
 
-def end_names_at_filler_run(line: str, fmt: str, line_no: int) -> str:
-    """Everything after the first '<<<' of the name field is filler.
-
-    ICAO separates name words by one filler and the two name parts by two, so the name
-    ends at the first run of three: letters read after it are filler misread in a dark or
-    blurred photo, never a name word, and kept they would give the holder invented names.
-    A '?' (no character aligned there) stays as it is.
-    """
-    span = next(((s.start, s.end) for s in LAYOUTS[fmt] if s.name == "names" and s.line == line_no), None)
-    if span is None:
-        return line
-    start, end = span
-    field = line[start:end]
-    cut = field.find(FILLER * 3)
-    if cut <= 0 or not field[:cut].strip(FILLER + "?"):
-        return line  # no name before the run: nothing to go by
-    tail = "".join(ch if ch == "?" else FILLER for ch in field[cut:])
-    return line[:start] + field[:cut] + tail + line[end:]
-
-
 def fit_line_length(line: str, length: int) -> str:
     """Fit a reading to the format length; the longest filler run absorbs the difference.
 
@@ -220,9 +200,8 @@ def normalise_reading(raw_lines: Sequence[str], fmt: str) -> tuple[str, ...]:
 
 def _repair_reading(line: str, classes: str, fmt: str, line_no: int,
                     other: Sequence[str | None] | None = None) -> str:
-    """One line of one reading, fitted to its format: class repair, filler runs, name end."""
-    line = repair_filler_runs(_repair_line(line, classes, fmt, line_no, other), classes)
-    return end_names_at_filler_run(line, fmt, line_no)
+    """One line of one reading, fitted to its format: class repair and filler runs."""
+    return repair_filler_runs(_repair_line(line, classes, fmt, line_no, other), classes)
 
 
 def _country_columns(fmt: str) -> list[tuple[int, int, int]]:
@@ -296,6 +275,7 @@ def combine_readings(
     for i, (row, cls) in enumerate(zip(raw_b, classes)):
         text = "".join(ch if ch is not None else "?" for ch in row)
         lines_b.append([None if ch == "?" else ch for ch in _repair_reading(text, cls, fmt, i, raw_a[i])])
+
     # Column by column: prefer the reading that needed no class mapping.
     for ln in range(len(lines_a)):
         for col in range(length):
@@ -315,6 +295,12 @@ def combine_readings(
         val_a = "".join(lines_a[spec.line][c] for c in cols)
         b_chars = [lines_b[spec.line][c] for c in cols]
         val_b = None if any(ch is None for ch in b_chars) else "".join(b_chars)  # type: ignore[arg-type]
+        if spec.name == "names":
+            dropped = not have_b or _unaligned_text_within(
+                raw_a[spec.line], clean_line(secondary[spec.line]), spec.start, spec.end)  # type: ignore[index]
+            if dropped or not _names_confirmed(val_a, b_chars):
+                unconfirmed.append(spec.name)
+            continue
         if val_b == val_a:
             continue
         if spec.check is None:
@@ -323,8 +309,6 @@ def combine_readings(
                 if known is not None:
                     for c, ch in zip(cols, known):
                         lines_a[spec.line][c] = ch
-            if spec.name == "names" and _same_printed_name(val_a, b_chars):
-                continue
             unconfirmed.append(spec.name)
             continue
         differing = sum(ch is None or ch != a_ch for a_ch, ch in zip(val_a, b_chars))
@@ -375,6 +359,39 @@ def _known_code_from_readings(val_a: str, val_b: str) -> str | None:
         options = [o + ch for o in options for ch in dict.fromkeys((ca, cb))]
     known = [o for o in options if is_known_country_code(o)]
     return known[0] if len(known) == 1 else None
+
+
+def _names_confirmed(val_a: str, b_chars: Sequence[str | None]) -> bool:
+    """Whether the secondary reading, aligned column by column, confirms the primary's names.
+
+    No check digit covers names, so both must read the same name, and the primary must end
+    its name at its first '<<<': letters after it are misread filler or a misplaced run,
+    never part of a name.
+    """
+    if name_continues_after_filler_run(val_a):
+        return False
+    return all(b == a for a, b in zip(val_a, b_chars)) or _same_printed_name(val_a, b_chars)
+
+
+def _unaligned_text_within(primary: str, secondary: str, start: int, end: int) -> bool:
+    """Whether the secondary reading holds letters or digits that align to no column of the
+    primary inside the field ``[start, end)`` — a name word the primary did not read, which
+    a column alignment drops. What it read before the line's first character (text beside
+    the zone) does not count.
+    """
+    matcher = difflib.SequenceMatcher(a=primary, b=secondary, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0) or tag == "delete":
+            continue
+        if max(start, 1) <= a0 <= end and secondary[b0:b1].strip(FILLER):
+            return True
+    return False
+
+
+def name_continues_after_filler_run(field: str) -> bool:
+    """Whether letters or digits follow the first '<<<' of a name field."""
+    cut = field.find(FILLER * 3)
+    return cut >= 0 and bool(field[cut:].strip(FILLER))
 
 
 def _same_printed_name(val_a: str, b_chars: Sequence[str | None]) -> bool:

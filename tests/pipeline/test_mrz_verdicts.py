@@ -142,14 +142,38 @@ def test_letters_after_a_filler_run_are_not_name_words():
     misread = ("I<UTOERIKSSON<<ANNA<<<EEVLLW<<<<<<<<", td2_line2("D23145890", "740812", "120415", "<<<<<<<"))
     data = mrz_repair.combine_readings(misread, misread, "TD2", today=TODAY)
     assert (data.surname, data.given_names) == ("ERIKSSON", "ANNA")
-    assert data.lines[0] == "I<UTOERIKSSON<<ANNA" + "<" * 17
+    assert {"surname", "given_names"} <= set(data.unconfirmed_fields)
     assert mrz.split_names("ERIKSSON<<ANNA<<<EEVLLW<<<<") == ("ERIKSSON", "ANNA")
+
+
+def test_filler_run_inside_a_misread_name_is_not_taken_for_its_end():
+    # A line read short ("HORVAT<<<AGNE" for "HORVATH<<AGNES"): the secondary reading read
+    # more, which aligning it column by column to the primary would drop.
+    line2 = td2_line2("D23145890", "740812", "120415", "<<<<<<<")
+    primary = ("P<MEXHORVAT<<<AGNE", line2)
+    secondary = ("P<MEXHORVATHS<ABNES<<<<<<E2E<<<<<<0<S5<S8", line2)
+    data = mrz_repair.combine_readings(primary, secondary, "TD2", today=TODAY)
+    assert {"surname", "given_names"} <= set(data.unconfirmed_fields)
+
+
+def test_name_word_only_the_secondary_read_is_a_disagreement():
+    # The secondary line is longer than the format (two fillers too many): aligned column by
+    # column to the primary, its "MARIA" would be an insertion and vanish.
+    line2 = td2_line2("D23145890", "740812", "120415", "<<<<<<<")
+    primary = ("I<UTOERIKSSON<<ANNA<<<<<<<<<<<<<<<<<", line2)
+    secondary = ("I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<", line2)
+    data = mrz_repair.combine_readings(primary, secondary, "TD2", today=TODAY)
+    assert {"surname", "given_names"} <= set(data.unconfirmed_fields)
 
 
 def test_name_words_separated_by_one_or_two_fillers_stay():
     lines = ("I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<", td2_line2("D23145890", "740812", "120415", "<<<<<<<"))
     data = mrz_repair.combine_readings(lines, lines, "TD2", today=TODAY)
     assert (data.surname, data.given_names) == ("ERIKSSON", "ANNA MARIA")
+    assert data.unconfirmed_fields == ()
+    # A reading that lost trailing fillers confirms the same name.
+    short = (lines[0][:28], lines[1])
+    assert mrz_repair.combine_readings(lines, short, "TD2", today=TODAY).unconfirmed_fields == ()
     assert mrz.split_names("DE<LA<CRUZ<<JOSE<<<<") == ("DE LA CRUZ", "JOSE")
 
 
