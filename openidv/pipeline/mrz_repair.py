@@ -141,6 +141,27 @@ def repair_filler_runs(line: str, classes: str) -> str:
     return "".join(chars)
 
 
+def end_names_at_filler_run(line: str, fmt: str, line_no: int) -> str:
+    """Everything after the first '<<<' of the name field is filler.
+
+    ICAO separates name words by one filler and the two name parts by two, so the name
+    ends at the first run of three: letters read after it are filler misread in a dark or
+    blurred photo, never a name word, and kept they would give the holder invented names.
+    The field runs to the end of its line in every format. A '?' (no character aligned
+    there) stays as it is.
+    """
+    start = next((s.start for s in LAYOUTS[fmt] if s.name == "names" and s.line == line_no), None)
+    return line if start is None else _clear_after_name_end(line, start)
+
+
+def _clear_after_name_end(text: str, start: int) -> str:
+    """``text`` with everything after the first '<<<' from column ``start`` on made filler."""
+    cut = text.find(FILLER * 3, start)
+    if cut < 0 or not text[start:cut].strip(FILLER + "?"):
+        return text  # no name before the run: nothing to go by
+    return text[:cut] + "".join(ch if ch == "?" else FILLER for ch in text[cut:])
+
+
 def fit_line_length(line: str, length: int) -> str:
     """Fit a reading to the format length; the longest filler run absorbs the difference.
 
@@ -200,8 +221,9 @@ def normalise_reading(raw_lines: Sequence[str], fmt: str) -> tuple[str, ...]:
 
 def _repair_reading(line: str, classes: str, fmt: str, line_no: int,
                     other: Sequence[str | None] | None = None) -> str:
-    """One line of one reading, fitted to its format: class repair and filler runs."""
-    return repair_filler_runs(_repair_line(line, classes, fmt, line_no, other), classes)
+    """One line of one reading, fitted to its format: class repair, filler runs, name end."""
+    line = repair_filler_runs(_repair_line(line, classes, fmt, line_no, other), classes)
+    return end_names_at_filler_run(line, fmt, line_no)
 
 
 def _country_columns(fmt: str) -> list[tuple[int, int, int]]:
@@ -297,7 +319,9 @@ def combine_readings(
         val_b = None if any(ch is None for ch in b_chars) else "".join(b_chars)  # type: ignore[arg-type]
         if spec.name == "names":
             dropped = not have_b or _unaligned_text_within(
-                raw_a[spec.line], clean_line(secondary[spec.line]), spec.start, spec.end)  # type: ignore[index]
+                _clear_after_name_end(raw_a[spec.line], spec.start),
+                _clear_after_name_end(clean_line(secondary[spec.line]), spec.start),  # type: ignore[index]
+                spec.start, spec.end)
             if dropped or not _names_confirmed(val_a, b_chars):
                 unconfirmed.append(spec.name)
             continue
@@ -362,14 +386,7 @@ def _known_code_from_readings(val_a: str, val_b: str) -> str | None:
 
 
 def _names_confirmed(val_a: str, b_chars: Sequence[str | None]) -> bool:
-    """Whether the secondary reading, aligned column by column, confirms the primary's names.
-
-    No check digit covers names, so both must read the same name, and the primary must end
-    its name at its first '<<<': letters after it are misread filler or a misplaced run,
-    never part of a name.
-    """
-    if name_continues_after_filler_run(val_a):
-        return False
+    """Whether the secondary reading, aligned column by column, confirms the primary's names."""
     return all(b == a for a, b in zip(val_a, b_chars)) or _same_printed_name(val_a, b_chars)
 
 
@@ -386,12 +403,6 @@ def _unaligned_text_within(primary: str, secondary: str, start: int, end: int) -
         if max(start, 1) <= a0 <= end and secondary[b0:b1].strip(FILLER):
             return True
     return False
-
-
-def name_continues_after_filler_run(field: str) -> bool:
-    """Whether letters or digits follow the first '<<<' of a name field."""
-    cut = field.find(FILLER * 3)
-    return cut >= 0 and bool(field[cut:].strip(FILLER))
 
 
 def _same_printed_name(val_a: str, b_chars: Sequence[str | None]) -> bool:
