@@ -13,7 +13,8 @@ data-tuned, not re-chosen (they do not act in read_mrz, only in analyse_document
     SHARPNESS_MIN, PORTRAIT_GLARE_MAX_FRACTION, GLARE_*, FAST_CHECK_*
 data-derived tables, not re-chosen (no grid: their content is the tuning; listed as a limit
 of this evaluation): DIGIT_FOR_LETTER, LETTER_FOR_DIGIT, FILLER_LOOKALIKES, GLYPH_FOLDING
-(e.g. Ñ→N), RESIDENCE_PERMIT_CODES_BY_ISSUER (USA C1/C2)
+(e.g. Ñ→N), RESIDENCE_PERMIT_CODES_BY_ISSUER (USA C1/C2), LOWERCASE_FILLER_LOOKALIKES (c, e;
+only inside a filler run), LOOKALIKE_CHARACTERS (both sides of the first two tables)
 inline literals, not patchable without touching the reader (chosen on dev by eye):
     _next_zone_line (length within 20 %, angle within 4°), _pick_zone (mean length >= 40 →
     44-char format, >= 33 → 36-char, median <= 33 → TD1), _format_from_readings (median
@@ -23,9 +24,11 @@ chosen without data (cost or convention):
     WORK_MAX_LONG_SIDE_PX 1600 (cost), MRZ_FIRST_CANDIDATES 5 (2–3 lines + 2 spare),
     MRZ_LINE_MIN_CHARS 12, ZONE_MARGIN_LINES 1.6, EDGE_MARGIN_LINE_HEIGHTS 0.6,
     MAX_FAILING_CHECK_SHARE 0.5, EXPIRY_MAX_YEARS_AHEAD 50, MRZ_MAX_LINE_GAP 2.6 (ICAO
-    line pitch ~1.5 detected heights plus slack)
+    line pitch ~1.5 detected heights plus slack), MAX_DIFFERENCES_CHECK_DIGIT_SETTLES 2 (a
+    check digit catches any one wrong character; set before any run, not measured)
 structural (ICAO 9303): FORMAT_SHAPES, LAYOUTS, COMPOSITES, check-digit weights 7-3-1,
-    ALPHABET, SPECIAL_COUNTRY_CODES, RESIDENCE_PERMIT_CODES
+    ALPHABET, SPECIAL_COUNTRY_CODES, RESIDENCE_PERMIT_CODES, DATE_FIELDS,
+    UNCHECKED_OPTIONAL_DATA_FORMATS (visas: no composite check digit)
 """
 
 from __future__ import annotations

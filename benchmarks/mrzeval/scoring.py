@@ -54,7 +54,8 @@ def _engines():  # noqa: ANN202
 
 def read_openidv(path: Path, today) -> Reading:  # noqa: ANN001  (datetime.date)
     """openidv's ``read_mrz`` on a decoded image; 'accepted' as analyse_document decides it:
-    no failing check digit, no field the two readings disagree on, both dates exist."""
+    no failing check digit, no field the two readings disagree on, no unprotected field
+    with look-alike characters, both dates exist."""
     from openidv.pipeline.document import read_mrz
     from openidv.pipeline.images import read_image_file
 
@@ -74,10 +75,11 @@ def read_openidv(path: Path, today) -> Reading:  # noqa: ANN001  (datetime.date)
     lines = tuple(data.lines)
     checks = data.all_check_digits_valid
     detail.update(format=data.format, unconfirmed=list(data.unconfirmed_fields),
+                  unprotected=list(data.unprotected_fields),
                   failing=[k for k, ok in data.check_digits.items() if not ok],
                   dates=[data.date_of_birth, data.date_of_expiry])
-    accepted = checks and not data.unconfirmed_fields and data.date_of_birth is not None \
-        and data.date_of_expiry is not None
+    accepted = checks and not data.unconfirmed_fields and not data.unprotected_fields \
+        and data.date_of_birth is not None and data.date_of_expiry is not None
     return Reading(lines, icao.fields(lines), accepted, checks, seconds, cpu, detail)
 
 

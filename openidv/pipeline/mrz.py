@@ -84,9 +84,13 @@ def check_digit(data: str) -> int:
 
 
 def check_digit_matches(data: str, printed: str) -> bool:
-    """Whether the printed check character verifies ``data`` ('<' counts as 0)."""
-    if printed == FILLER:
-        return check_digit(data) == 0
+    """Whether the printed check character verifies ``data``.
+
+    A check digit is a digit. A filler there is not the digit 0: it is what a line cut
+    short (thumb, glare, a crop) is padded with, and '<' would "verify" every data whose
+    sum ends in 0. The one place ICAO allows '<', after an empty TD3 personal number, is
+    handled by :func:`verify_check_digits`.
+    """
     if printed not in DIGITS_0_9:
         return False
     try:
@@ -192,6 +196,13 @@ def _yymmdd(text: str) -> tuple[int, int, int] | None:
     return int(text[:2]), int(text[2:4]), int(text[4:6])
 
 
+def is_calendar_date(text: str) -> bool:
+    """Whether YYMMDD is a day that exists in some century (2000 is a leap year, so a
+    29 February that exists in either the 1900s or the 2000s exists in the 2000s)."""
+    parts = _yymmdd(text)
+    return parts is not None and safe_date(2000 + parts[0], parts[1], parts[2]) is not None
+
+
 def safe_date(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)
@@ -264,8 +275,11 @@ def document_type_from_code(document_code: str, issuing_code: str = "") -> str:
 
 
 def split_names(field: str) -> tuple[str, str]:
-    """(surname, given names) from the name field; '<' separates words, '<<' the two parts."""
-    stripped = field.rstrip(FILLER)
+    """(surname, given names) from the name field; '<' separates words, '<<' the two parts.
+
+    The name ends at the first '<<<': what follows is filler, whatever was read there.
+    """
+    stripped = field.split(FILLER * 3, 1)[0].rstrip(FILLER)
     surname, _, given = stripped.partition("<<")
     return surname.replace(FILLER, " ").strip(), given.replace(FILLER, " ").strip()
 
@@ -289,6 +303,26 @@ def _td1_document_number(lines: Sequence[str]) -> tuple[str, str, str]:
     return head.replace(FILLER, ""), head, check_char
 
 
+# Fields whose check verdict also asks for a date.
+DATE_FIELDS = ("date_of_birth", "date_of_expiry")
+
+
+def field_verifies(name: str, data: str, printed: str) -> bool:
+    """Whether one check-digit field verifies: its check digit, and what its value must be.
+
+    A date must be a day of the calendar. A check digit passes for one wrong digit in ten,
+    so one that passes for day 63 or month 13 only says the misread was unlucky; a run of
+    fillers is a line cut short and padded (fillers sum to 0), and a letter is no digit
+    whatever its check-digit value (G counts as 16, the same as 6). A date left partly
+    unknown with fillers is therefore not verified either: a person must look at it.
+    """
+    if name == "personal_number" and set(data) == {FILLER} and printed in (FILLER, "0"):
+        return True  # an empty personal number may carry '<' or 0 as its check digit
+    if name in DATE_FIELDS and not is_calendar_date(data):
+        return False
+    return check_digit_matches(data, printed)
+
+
 def verify_check_digits(lines: Sequence[str], fmt: str) -> dict[str, bool]:
     """Every check digit of the zone: field name → verified (composite included)."""
     results: dict[str, bool] = {}
@@ -299,10 +333,7 @@ def verify_check_digits(lines: Sequence[str], fmt: str) -> dict[str, bool]:
             _, data, printed = _td1_document_number(lines)
         else:
             data, printed = _field_text(lines, spec), lines[spec.line][spec.check]
-        if spec.name == "personal_number" and set(data) == {FILLER} and printed in "<0":
-            results[spec.name] = True  # an empty personal number may carry '<' or 0
-            continue
-        results[spec.name] = check_digit_matches(data, printed)
+        results[spec.name] = field_verifies(spec.name, data, printed)
     if fmt in COMPOSITES:
         ranges, (line, col) = COMPOSITES[fmt]
         data = "".join(lines[ln][a:b] for ln, a, b in ranges)
@@ -315,6 +346,7 @@ def parse_mrz(
     *,
     today: dt.date | None = None,
     unconfirmed_fields: Sequence[str] = (),
+    unprotected_fields: Sequence[str] = (),
     method: str = "",
 ) -> MrzData:
     """Parse clean MRZ lines (exactly as printed) into :class:`MrzData`; check every digit.
@@ -364,5 +396,6 @@ def parse_mrz(
         optional_data=optional_data,
         check_digits=verify_check_digits(lines, fmt),
         unconfirmed_fields=tuple(unconfirmed_fields),
+        unprotected_fields=tuple(unprotected_fields),
         method=method,
     )

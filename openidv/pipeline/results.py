@@ -46,6 +46,9 @@ class MrzData:
     # Fields without a check digit that two independent readings did not agree on.
     unconfirmed_fields: tuple[str, ...] = ()
     method: str = ""
+    # Fields no check digit covers whose characters have look-alikes (O/0, I/1 …) that both
+    # engines confuse the same way: their readings agreeing is no proof, a person must look.
+    unprotected_fields: tuple[str, ...] = ()
 
     @property
     def all_check_digits_valid(self) -> bool:

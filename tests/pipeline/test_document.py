@@ -37,7 +37,7 @@ MANIFEST_CHECK_NAMES = {"number": "document_number", "dob": "date_of_birth", "ex
 def _accepted(read: document.MrzReadResult) -> bool:
     """Our reader would accept the reading without review."""
     d = read.data
-    return d is not None and d.all_check_digits_valid and not d.unconfirmed_fields
+    return d is not None and d.all_check_digits_valid and not d.unconfirmed_fields and not d.unprotected_fields
 
 
 # --- real specimens ---------------------------------------------------------------------

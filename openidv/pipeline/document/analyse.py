@@ -79,6 +79,9 @@ def _mrz_review_reasons(data: MrzData) -> list[str]:
     reasons = [f"check digit fails after repair: {name}" for name, ok in data.check_digits.items() if not ok]
     if data.unconfirmed_fields:
         reasons.append("MRZ readings disagree on: " + ", ".join(data.unconfirmed_fields))
+    if data.unprotected_fields:
+        reasons.append("MRZ field without check digit holds look-alike characters (O/0, I/1 …): "
+                       + ", ".join(data.unprotected_fields))
     if data.date_of_birth is None:
         reasons.append("date of birth unreadable")
     if data.date_of_expiry is None:
