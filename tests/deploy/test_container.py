@@ -9,10 +9,8 @@ import os
 import re
 import resource
 import shutil
-import socket
 import ssl
 import subprocess
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -23,6 +21,7 @@ import httpx
 import pytest
 
 from tests.support.service import REDIS_URL, create_postgres_database, drop_postgres_database, free_port
+from tests.support.tcp import TcpRelay
 
 pytestmark = [pytest.mark.slow, pytest.mark.scaleout]
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +29,6 @@ CONTAINERFILE = REPO_ROOT / "deploy" / "container" / "Containerfile"
 COMPOSE = REPO_ROOT / "deploy" / "container" / "compose.yaml"
 DEFAULT_BASE = re.search(r"^ARG BASE_IMAGE=(\S+)", CONTAINERFILE.read_text(), flags=re.M).group(1)
 LOCAL_BASE = "localhost/openidv-test-base:bookworm"
-IP_FREEBIND = getattr(socket, "IP_FREEBIND", 15)
 
 
 def apt_install(*packages: str) -> None:
@@ -148,49 +146,6 @@ def test_image_finds_blas_the_database_and_redis(image, settings_files):
     assert "database reachable" in check.stdout and "Redis queue reachable" in check.stdout
 
 
-class TcpRelay:
-    """Forwards connections from `listen_host` (the container network's gateway on this host)
-    to a server on this host's loopback: PostgreSQL and Redis as if on another machine."""
-
-    def __init__(self, listen_host: str, target: tuple[str, int]) -> None:
-        self.target = target
-        self.server = socket.socket()
-        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # The gateway's address appears on this host only when the first container starts.
-        self.server.setsockopt(socket.SOL_IP, IP_FREEBIND, 1)
-        self.server.bind((listen_host, 0))
-        self.server.listen(16)
-        self.port = self.server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(source: socket.socket, target: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, target):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def close(self) -> None:
-        self.server.close()
-
-
 def wait_for_status(base_url: str, partner: dict, scan_ref: str, timeout: float = 300) -> dict:
     with httpx.Client(base_url=base_url, auth=(partner["apiKey"], partner["apiSecret"]), timeout=60) as c:
         deadline = time.monotonic() + timeout
@@ -218,8 +173,8 @@ def test_compose_runs_a_verification(image, settings_files, test_data_dir, tmp_p
                   env=env).stdout.strip()
     database = urlsplit(settings_files["database"])
     redis = urlsplit(REDIS_URL)
-    relays = [TcpRelay(gateway, (database.hostname, database.port or 5432)),
-              TcpRelay(gateway, (redis.hostname, redis.port or 6379))]
+    relays = [TcpRelay((database.hostname, database.port or 5432), gateway, freebind=True),
+              TcpRelay((redis.hostname, redis.port or 6379), gateway, freebind=True)]
     remote = Path(settings_files["env"]).read_text()
     remote = remote.replace(f"@{database.hostname}:{database.port or 5432}/", f"@{gateway}:{relays[0].port}/")
     remote = remote.replace(f"//{redis.hostname}:{redis.port or 6379}/", f"//{gateway}:{relays[1].port}/")

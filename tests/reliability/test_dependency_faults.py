@@ -6,9 +6,7 @@ from __future__ import annotations
 import base64
 import shutil
 import signal
-import socket
 import subprocess
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,6 +19,7 @@ from tests.conftest import jpeg_bytes, require_mode
 from tests.support.service import (
     WebhookReceiver, _spawn, create_postgres_database, drop_postgres_database, free_port, start_service,
 )
+from tests.support.tcp import TcpRelay
 
 pytestmark = [pytest.mark.slow, pytest.mark.scaleout]
 
@@ -122,71 +121,6 @@ def test_the_partner_api_answers_while_redis_is_down_or_frozen(private_service):
         redis.thaw()
 
 
-class CuttableLink:
-    """A TCP forwarder to PostgreSQL that the test can cut (every connection dropped, new ones
-    refused, as when the server stops or crashes) and restore on the same port."""
-
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream, self.port = upstream, free_port()
-        self.listener: socket.socket | None = None
-        self.connections: list[socket.socket] = []
-        self.lock = threading.Lock()
-        self.restore()
-
-    def restore(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self.listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def cut(self) -> None:
-        with self.lock:
-            try:
-                self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-            except OSError:
-                pass
-            self.listener.close()
-            for conn in self.connections:
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                conn.close()
-            self.connections.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return  # cut
-            try:
-                server = socket.create_connection(self.upstream, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.connections += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, target: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (source, target):
-                try:
-                    s.close()
-                except OSError:
-                    pass
-
-
 def test_postgresql_lost_mid_processing_and_a_failing_receiver_lose_nothing(tmp_path):
     """PostgreSQL goes away right after three uploads (connections dropped, as in a crash)
     while the webhook receiver answers 503: the API says 503 with Retry-After meanwhile, and
@@ -195,7 +129,7 @@ def test_postgresql_lost_mid_processing_and_a_failing_receiver_lose_nothing(tmp_
     require_mode("scaleout")
     database = create_postgres_database("openidv_outage_")
     host, port = urlsplit(database).hostname, urlsplit(database).port or 5432
-    link = CuttableLink((host, port))
+    link = TcpRelay((host, port))
     through_link = database.replace(f"{host}:{port}", f"127.0.0.1:{link.port}")
     receiver = WebhookReceiver()
     receiver.status_for_path["/hook"] = 503
