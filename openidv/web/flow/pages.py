@@ -325,7 +325,7 @@ async def status(request: Request, key: str) -> Response:
     outcome = outcome_of(state.status)
     if outcome is None:
         return _json({"done": False, "submitted": True}, ancestors=_ancestors(state))
-    return _json({"done": True, "outcome": outcome, "redirect": outcome_url(state, outcome)},
+    return _json({"done": True, "submitted": True, "outcome": outcome, "redirect": outcome_url(state, outcome)},
                  ancestors=_ancestors(state))
 
 

@@ -109,7 +109,7 @@
       fetch(config.statusUrl, { credentials: "same-origin", cache: "no-store" })
         .then(function (response) { return response.json(); })
         .then(function (state) {
-          if (state.submitted) { window.location.assign(config.waitUrl); return; }
+          if (state.submitted || state.done) { window.location.assign(config.waitUrl); return; }
           window.setTimeout(poll, 3000);
         })
         .catch(function () { window.setTimeout(poll, 5000); });
