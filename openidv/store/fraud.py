@@ -183,7 +183,7 @@ def scan_refs_of(session: Session, verification_ids: Sequence[int]) -> list[str]
         return []
     found = dict(session.execute(
         select(Verification.id, Verification.scan_ref).where(Verification.id.in_(list(verification_ids)))
-    ).tuples().all())
+    ).all())
     return [found[i] for i in verification_ids if i in found]
 
 
