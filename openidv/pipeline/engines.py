@@ -294,7 +294,7 @@ def _make_face_landmarker() -> Any:
 
 class FaceMatcher:
     """YuNet (face box and 5 landmarks) and SFace (128-d embedding of the aligned 112 px face),
-    from OpenCV; not thread-safe: pooled."""
+    run by OpenCV; not thread-safe: pooled."""
 
     def __init__(self, yunet_path: Path, sface_path: Path) -> None:
         import cv2
@@ -305,9 +305,9 @@ class FaceMatcher:
         try:
             # Score 0.5, NMS 0.3 (OpenCV's defaults); the input size is set per image.
             self.detector = cv2.FaceDetectorYN.create(str(yunet_path), "", (320, 320), 0.5, 0.3, 50)
-            # FaceRecognizerSF only aligns; the embedding runs on OpenCV's classic DNN engine,
-            # the one that reads the block-quantised (int8bq) graph (ONNX Runtime refuses it).
-            self.aligner = cv2.FaceRecognizerSF.create(str(sface_path), "")
+            # OpenCV's classic DNN engine is the one that reads the block-quantised (int8bq)
+            # graph (ONNX Runtime refuses it). cv2.FaceRecognizerSF is not used: it would load
+            # the network a second time (+59 MB) only for its alignment (face_match.py).
             self.net = cv2.dnn.readNetFromONNX(str(sface_path), engine=cv2.dnn.ENGINE_CLASSIC)
         finally:
             cv2.utils.logging.setLogLevel(level)

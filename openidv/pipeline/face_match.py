@@ -25,6 +25,11 @@ MATCH_MODEL = "sface_2021dec_int8bq"
 # the 112 px aligned crop is cut: YuNet finds faces of ~10–300 px, and resampling first makes
 # a 100 px printed portrait and a 2000 px selfie reach SFace alike (and anti-aliased).
 ALIGN_FACE_WIDTH_PX = 150
+# Where SFace expects the eyes, nose tip and mouth corners in its 112×112 input (the template
+# OpenCV's FaceRecognizerSF.alignCrop maps them to; the network was trained on faces so placed).
+SFACE_LANDMARK_TEMPLATE = np.array([[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366],
+                                    [41.5493, 92.3655], [70.7299, 92.2041]], dtype=np.float32)
+SFACE_INPUT_PX = 112
 # YuNet's face must lie this close to the detector's box (centre distance, in face widths) to
 # be the same face, not a neighbour in a group photo.
 SAME_FACE_MAX_OFFSET = 0.5
@@ -41,6 +46,15 @@ def _face_landmarks(matcher: FaceMatcher, region: np.ndarray, centre: np.ndarray
     if np.linalg.norm(nearest[:2] + nearest[2:4] / 2 - centre) > SAME_FACE_MAX_OFFSET * ALIGN_FACE_WIDTH_PX:
         return None
     return nearest
+
+
+def _aligned_face(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """The face warped so its five landmarks land on SFACE_LANDMARK_TEMPLATE: the least-squares
+    similarity transform (a huge RANSAC threshold keeps every point, and the final refinement
+    is a least-squares fit over all five), as alignCrop computes it."""
+    matrix, _ = cv2.estimateAffinePartial2D(landmarks.astype(np.float32), SFACE_LANDMARK_TEMPLATE,
+                                            method=cv2.RANSAC, ransacReprojThreshold=1e4)
+    return cv2.warpAffine(image, matrix, (SFACE_INPUT_PX, SFACE_INPUT_PX))
 
 
 def match_embedding(engines: Engines, image: np.ndarray, box: Box) -> Optional[np.ndarray]:
@@ -63,8 +77,9 @@ def match_embedding(engines: Engines, image: np.ndarray, box: Box) -> Optional[n
         row = _face_landmarks(matcher, region, centre)
         if row is None:
             return None
-        aligned = matcher.aligner.alignCrop(region, row.astype(np.float32))
-        matcher.net.setInput(cv2.dnn.blobFromImage(aligned, 1.0, (112, 112), (0, 0, 0), swapRB=True))
+        aligned = _aligned_face(region, row[4:14].reshape(5, 2))
+        matcher.net.setInput(cv2.dnn.blobFromImage(aligned, 1.0, (SFACE_INPUT_PX, SFACE_INPUT_PX), (0, 0, 0),
+                                                   swapRB=True))
         vector = matcher.net.forward().ravel().astype(np.float64)
     return vector / np.linalg.norm(vector)
 
