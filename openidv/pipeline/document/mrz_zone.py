@@ -1,6 +1,6 @@
 """Finding the machine-readable zone on a page: by line shape first, else by recognising
-the thin lines (turning the page by quarter turns when needed), then reading it again in a
-straightened, enlarged band."""
+the thin lines (turning the page by quarter turns when needed), else by morphology
+(mrz_band); then reading it again in a straightened, enlarged band."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 
 from openidv.pipeline import mrz as mrzlib
 from openidv.pipeline import ocr
+from openidv.pipeline.document import mrz_band
 from openidv.pipeline.document.geometry import (
     LineGeom, Page, WorkImage, _apply, line_geometry, read_page, rotate_quarter, warp_line,
 )
@@ -282,9 +283,43 @@ def locate_mrz(engines: Engines, image: np.ndarray, page: Page | None = None) ->
     """Find the MRZ in any of the four orientations; None when no MRZ-like text is found.
 
     Fast path: pick the zone by line shape and read it in its band. Otherwise recognise
-    the thin lines of the page (turning it by quarter turns when needed) to find it.
+    the thin lines of the page (turning it by quarter turns when needed) to find it. When
+    neither yields two MRZ lines, look for the zone by morphology (costs nothing on pages
+    where the text detector finds the zone).
     """
     page = page or read_page(engines, image)
+    found = _locate_by_text(engines, page)
+    if found is None or len(found.lines) < 2:
+        by_band = _locate_by_band(engines, page)
+        if by_band is not None:
+            return by_band
+    return found
+
+
+def _locate_by_band(engines: Engines, page: Page) -> MrzLocation | None:
+    """The zone in a dense block of character rows found by morphology (mrz_band), read in
+    its band both ways up, the page turned by quarter turns to within 45° of upright."""
+    fallback = None
+    for block in mrz_band.find_blocks(page.work.image):
+        for flip in (False, True):
+            turns = int(round((block.angle + (180 if flip else 0)) / 90)) % 4
+            work = rotate_quarter(page.work, turns)
+            to_work = work.matrix @ np.linalg.inv(page.work.matrix)
+            guess = [MrzLine(line_geometry(_apply(to_work, g.quad)), "", 0.0)
+                     for g in mrz_band.block_lines(block, flip)]
+            band, band_zone, fmt = _read_band(engines, work, guess, None)
+            if len(band_zone) < 2:
+                continue
+            detected = tuple(line_geometry(_apply(to_work, g.quad)) for g in page.lines)
+            location = MrzLocation(work, band, tuple(band_zone), detected, fmt)
+            if fmt is not None:
+                return location
+            fallback = fallback or location
+    return fallback
+
+
+def _locate_by_text(engines: Engines, page: Page) -> MrzLocation | None:
+    """The zone from the text detector's lines: by shape, else by recognising them."""
     base, detected = page.work, list(page.lines)
     shaped = geometric_zone(detected)
     if shaped:
