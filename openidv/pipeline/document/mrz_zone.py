@@ -298,16 +298,18 @@ def locate_mrz(engines: Engines, image: np.ndarray, page: Page | None = None) ->
 
 def _locate_by_band(engines: Engines, page: Page) -> MrzLocation | None:
     """The zone in a dense block of character rows found by morphology (mrz_band), read in
-    its band both ways up, the page turned by quarter turns to within 45° of upright."""
+    its band (levels stretched to the block) both ways up, the page turned by quarter turns
+    to within 45° of upright."""
     fallback = None
     for block in mrz_band.find_blocks(page.work.image):
+        stretched = WorkImage(mrz_band.stretch_to_block(page.work.image, block), page.work.matrix)
         for flip in (False, True):
             turns = int(round((block.angle + (180 if flip else 0)) / 90)) % 4
             work = rotate_quarter(page.work, turns)
             to_work = work.matrix @ np.linalg.inv(page.work.matrix)
             guess = [MrzLine(line_geometry(_apply(to_work, g.quad)), "", 0.0)
                      for g in mrz_band.block_lines(block, flip)]
-            band, band_zone, fmt = _read_band(engines, work, guess, None)
+            band, band_zone, fmt = _read_band(engines, rotate_quarter(stretched, turns), guess, None)
             if len(band_zone) < 2:
                 continue
             detected = tuple(line_geometry(_apply(to_work, g.quad)) for g in page.lines)
