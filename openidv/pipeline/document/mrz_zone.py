@@ -262,11 +262,49 @@ def _third_line_above(detected: Sequence[LineGeom], shaped: Sequence[LineGeom]) 
     return False
 
 
+def _complete_by_shape(engines: Engines, band: WorkImage, detected: Sequence[LineGeom], anchor: MrzLine) -> list[MrzLine]:
+    """One MRZ line found in a band: add the detected lines chained to it as MRZ lines do
+    (adjacent, parallel, as long), up to three, whatever their text looks like.
+
+    At low resolution the recogniser reads the filler run of a names line as C, c, e or
+    S, which ``mrz_text_score`` rejects, so the zone was cut to its number line. The shape
+    is evidence enough to read such a line as part of the zone: the two readings and the
+    check digits still decide what it says, and a line with fewer than MRZ_LINE_MIN_CHARS
+    MRZ characters is still left out.
+    """
+    a = anchor.geom
+    others = sorted((g for g in detected if np.linalg.norm(g.center - a.center) > 0.5 * a.height),
+                    key=lambda g: float(g.center[1]))
+    above = [g for g in others if g.center[1] < a.center[1]][::-1]
+    below = [g for g in others if g.center[1] > a.center[1]]
+    chain: list[LineGeom] = []
+    upper = a
+    for g in above:  # nearest first
+        if len(chain) < 2 and _next_zone_line(g, upper):
+            chain.insert(0, g)
+            upper = g
+    lower = a
+    for g in below:
+        if len(chain) < 2 and _next_zone_line(lower, g):
+            chain.append(g)
+            lower = g
+    if not chain:
+        return [anchor]
+    texts = ocr.recognize_lines(engines, [warp_line(band.image, g.quad) for g in chain])
+    added = [MrzLine(g, t, s) for g, (t, s) in zip(chain, texts)
+             if len(clean_line(t.upper().replace(" ", ""))) >= MRZ_LINE_MIN_CHARS]
+    return sorted([anchor, *added], key=lambda ln: float(ln.geom.center[1]))
+
+
 def _read_band(engines: Engines, work: WorkImage, zone: Sequence[MrzLine], hint: str | None) -> tuple[WorkImage, list[MrzLine], str | None]:
     """Detect and recognise the MRZ again inside a straightened band around ``zone``."""
     band = zone_band(work, zone)
     band_lines = [line_geometry(d.quad) for d in ocr.detect_text_lines(engines, band.image)]
     band_zone, band_fmt = _pick_zone(_merge_fragments(_mrz_lines_in(engines, band, band_lines)))
+    if len(band_zone) == 1:
+        completed = _complete_by_shape(engines, band, band_lines, band_zone[0])
+        if len(completed) >= 2:
+            band_zone, band_fmt = _pick_zone(completed)
     widened = _equalise_extent(band_zone)
     expected = mrzlib.FORMAT_SHAPES.get(band_fmt or hint or "", (0, 0))[1]
     over_read = any(len(clean_line(ln.text)) > expected + 2 for ln in band_zone)
