@@ -55,3 +55,20 @@ def test_zone_missed_by_the_text_detector_is_found_by_morphology(ocr_engines, oc
         centre = ends.mean(axis=0)
         assert 0.8 < float((centre - tl) @ down) / float(down @ down) < 0.97
         assert float((ends[1] - ends[0]) @ across) / float(across @ across) > 0.75
+
+
+def test_one_line_zone_is_completed_by_the_lines_shaped_like_it(monkeypatch):
+    """A names line whose filler run the recogniser read as C/E (no '<' left) still joins
+    the number line below it: same length and angle, one line pitch above."""
+    def quad(y: float, x0: float = 40, x1: float = 1240, h: float = 40) -> np.ndarray:
+        return np.array([[x0, y], [x1, y], [x1, y + h], [x0, y + h]], dtype=np.float32)
+
+    names, number, caption = (geometry.line_geometry(quad(60)), geometry.line_geometry(quad(130)),
+                              geometry.line_geometry(quad(-40, 40, 400)))
+    band = geometry.WorkImage(np.full((240, 1280, 3), 200, np.uint8), np.eye(3))
+    monkeypatch.setattr(mrz_zone.ocr, "recognize_lines",
+                        lambda engines, crops: [("PCKORKINKCJINDHAEUNCCCCCECCCCCCCSCCCCCECCCCE", 0.6)] * len(crops))
+    anchor = mrz_zone.MrzLine(number, "AA89664515K081105289M2502117NV551007RL0<<<00", 0.9)
+    assert mrz_zone.mrz_text_score("PCKORKINKCJINDHAEUNCCCCCECCCCCCCSCCCCCECCCCE") == 0
+    zone = mrz_zone._complete_by_shape(None, band, [caption, names, number], anchor)
+    assert [ln.geom for ln in zone] == [names, number]
