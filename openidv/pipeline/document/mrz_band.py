@@ -14,12 +14,14 @@ from openidv.pipeline.document.geometry import LineGeom, line_geometry
 # Character heights tried, in working-image pixels, each as (blackhat kernel, closing
 # kernel) sides: the blackhat keeps dark marks smaller than its kernel, the closing joins
 # the characters of a row and the rows of a zone (gaps ≈ 0.3 and ≈ 0.8 character heights).
-# The smaller pair covers characters of ≈ 4–9 px, the larger ≈ 8–19 px.
+# The smaller pair covers characters of ≈ 4–9 px, the larger ≈ 8–19 px: the range of MRZ
+# character heights at working size on stress samples 0–199 (4.5–18.8 px), set once.
 BAND_KERNELS_PX = ((15, 7), (31, 13))
 # A block is an MRZ candidate when it is at least this many times as long as it is tall
 # (a TD1 zone, 30 characters by 3 lines, is ≈ 7; two-line zones ≈ 14–17) ...
 BAND_MIN_ASPECT = 4.0
-# ... at least this long, in working-image pixels (30 characters of 4.5 px) ...
+# ... at least this long, in working-image pixels (30 characters of the smallest height
+# above, 4.5 px) ...
 BAND_MIN_LENGTH_PX = 120
 # ... and filled with ink-joined pixels at least this much (a zone is a dense rectangle).
 BAND_MIN_FILL = 0.5

@@ -262,7 +262,8 @@ def _third_line_above(detected: Sequence[LineGeom], shaped: Sequence[LineGeom]) 
     return False
 
 
-def _complete_by_shape(engines: Engines, band: WorkImage, detected: Sequence[LineGeom], anchor: MrzLine) -> list[MrzLine]:
+def _complete_by_shape(engines: Engines, band: WorkImage, detected: Sequence[LineGeom],
+                       anchor: MrzLine) -> list[MrzLine]:
     """One MRZ line found in a band: add the detected lines chained to it as MRZ lines do
     (adjacent, parallel, as long), up to three, whatever their text looks like.
 
