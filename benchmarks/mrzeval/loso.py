@@ -26,12 +26,6 @@ chosen without data (cost or convention):
     MAX_FAILING_CHECK_SHARE 0.5, EXPIRY_MAX_YEARS_AHEAD 50, MRZ_MAX_LINE_GAP 2.6 (ICAO
     line pitch ~1.5 detected heights plus slack), MAX_DIFFERENCES_CHECK_DIGIT_SETTLES 2 (a
     check digit catches any one wrong character; set before any run, not measured)
-morphological fallback locator (mrz_band), not re-chosen: BAND_KERNELS_PX (15/7, 31/13) and
-    BAND_MIN_LENGTH_PX 120 from the MRZ character heights of stress samples 0–199 at working
-    size (4.5–18.8 px; set once, so stress figures are also given for samples 200–999);
-    from ICAO geometry, without data: BAND_MIN_ASPECT 4, BAND_THREE_LINE_MAX_ASPECT 10,
-    LINE_PITCH_PER_HEIGHT 1.75, BAND_MIN_FILL 0.5, STRETCH_PERCENTILES 1/99; BAND_MAX_BLOCKS 3
-    (cost); _complete_by_shape reuses _next_zone_line and MRZ_LINE_MIN_CHARS
 structural (ICAO 9303): FORMAT_SHAPES, LAYOUTS, COMPOSITES, check-digit weights 7-3-1,
     ALPHABET, SPECIAL_COUNTRY_CODES, RESIDENCE_PERMIT_CODES, DATE_FIELDS,
     UNCHECKED_OPTIONAL_DATA_FORMATS (visas: no composite check digit)

@@ -1,6 +1,6 @@
 """Finding the machine-readable zone on a page: by line shape first, else by recognising
-the thin lines (turning the page by quarter turns when needed), else by morphology
-(mrz_band); then reading it again in a straightened, enlarged band."""
+the thin lines (turning the page by quarter turns when needed), then reading it again in a
+straightened, enlarged band."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import numpy as np
 
 from openidv.pipeline import mrz as mrzlib
 from openidv.pipeline import ocr
-from openidv.pipeline.document import mrz_band
 from openidv.pipeline.document.geometry import (
     LineGeom, Page, WorkImage, _apply, line_geometry, read_page, rotate_quarter, warp_line,
 )
@@ -262,50 +261,11 @@ def _third_line_above(detected: Sequence[LineGeom], shaped: Sequence[LineGeom]) 
     return False
 
 
-def _complete_by_shape(engines: Engines, band: WorkImage, detected: Sequence[LineGeom],
-                       anchor: MrzLine) -> list[MrzLine]:
-    """One MRZ line found in a band: add the detected lines chained to it as MRZ lines do
-    (adjacent, parallel, as long), up to three, whatever their text looks like.
-
-    At low resolution the recogniser reads the filler run of a names line as C, c, e or
-    S, which ``mrz_text_score`` rejects, so the zone was cut to its number line. The shape
-    is evidence enough to read such a line as part of the zone: the two readings and the
-    check digits still decide what it says, and a line with fewer than MRZ_LINE_MIN_CHARS
-    MRZ characters is still left out.
-    """
-    a = anchor.geom
-    others = sorted((g for g in detected if np.linalg.norm(g.center - a.center) > 0.5 * a.height),
-                    key=lambda g: float(g.center[1]))
-    above = [g for g in others if g.center[1] < a.center[1]][::-1]
-    below = [g for g in others if g.center[1] > a.center[1]]
-    chain: list[LineGeom] = []
-    upper = a
-    for g in above:  # nearest first
-        if len(chain) < 2 and _next_zone_line(g, upper):
-            chain.insert(0, g)
-            upper = g
-    lower = a
-    for g in below:
-        if len(chain) < 2 and _next_zone_line(lower, g):
-            chain.append(g)
-            lower = g
-    if not chain:
-        return [anchor]
-    texts = ocr.recognize_lines(engines, [warp_line(band.image, g.quad) for g in chain])
-    added = [MrzLine(g, t, s) for g, (t, s) in zip(chain, texts)
-             if len(clean_line(t.upper().replace(" ", ""))) >= MRZ_LINE_MIN_CHARS]
-    return sorted([anchor, *added], key=lambda ln: float(ln.geom.center[1]))
-
-
 def _read_band(engines: Engines, work: WorkImage, zone: Sequence[MrzLine], hint: str | None) -> tuple[WorkImage, list[MrzLine], str | None]:
     """Detect and recognise the MRZ again inside a straightened band around ``zone``."""
     band = zone_band(work, zone)
     band_lines = [line_geometry(d.quad) for d in ocr.detect_text_lines(engines, band.image)]
     band_zone, band_fmt = _pick_zone(_merge_fragments(_mrz_lines_in(engines, band, band_lines)))
-    if len(band_zone) == 1:
-        completed = _complete_by_shape(engines, band, band_lines, band_zone[0])
-        if len(completed) >= 2:
-            band_zone, band_fmt = _pick_zone(completed)
     widened = _equalise_extent(band_zone)
     expected = mrzlib.FORMAT_SHAPES.get(band_fmt or hint or "", (0, 0))[1]
     over_read = any(len(clean_line(ln.text)) > expected + 2 for ln in band_zone)
@@ -322,45 +282,9 @@ def locate_mrz(engines: Engines, image: np.ndarray, page: Page | None = None) ->
     """Find the MRZ in any of the four orientations; None when no MRZ-like text is found.
 
     Fast path: pick the zone by line shape and read it in its band. Otherwise recognise
-    the thin lines of the page (turning it by quarter turns when needed) to find it. When
-    neither yields two MRZ lines, look for the zone by morphology (costs nothing on pages
-    where the text detector finds the zone).
+    the thin lines of the page (turning it by quarter turns when needed) to find it.
     """
     page = page or read_page(engines, image)
-    found = _locate_by_text(engines, page)
-    if found is None or len(found.lines) < 2:
-        by_band = _locate_by_band(engines, page)
-        if by_band is not None:
-            return by_band
-    return found
-
-
-def _locate_by_band(engines: Engines, page: Page) -> MrzLocation | None:
-    """The zone in a dense block of character rows found by morphology (mrz_band), read in
-    its band (levels stretched to the block) both ways up, the page turned by quarter turns
-    to within 45° of upright."""
-    fallback = None
-    for block in mrz_band.find_blocks(page.work.image):
-        stretched = WorkImage(mrz_band.stretch_to_block(page.work.image, block), page.work.matrix)
-        for flip in (False, True):
-            turns = int(round((block.angle + (180 if flip else 0)) / 90)) % 4
-            work = rotate_quarter(page.work, turns)
-            to_work = work.matrix @ np.linalg.inv(page.work.matrix)
-            guess = [MrzLine(line_geometry(_apply(to_work, g.quad)), "", 0.0)
-                     for g in mrz_band.block_lines(block, flip)]
-            band, band_zone, fmt = _read_band(engines, rotate_quarter(stretched, turns), guess, None)
-            if len(band_zone) < 2:
-                continue
-            detected = tuple(line_geometry(_apply(to_work, g.quad)) for g in page.lines)
-            location = MrzLocation(work, band, tuple(band_zone), detected, fmt)
-            if fmt is not None:
-                return location
-            fallback = fallback or location
-    return fallback
-
-
-def _locate_by_text(engines: Engines, page: Page) -> MrzLocation | None:
-    """The zone from the text detector's lines: by shape, else by recognising them."""
     base, detected = page.work, list(page.lines)
     shaped = geometric_zone(detected)
     if shaped:
