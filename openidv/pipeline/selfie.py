@@ -33,7 +33,7 @@ from openidv.pipeline.results import FaceResult, PortraitFace
 # people: just under its closest different pair over all 20 sets (the look-alike actors
 # img35/img30, 0.503 with a JPEG q25 selfie). Scored on the other source (face_recognition,
 # closest different pair 0.68): no different pair accepted, 97 % of genuine pairs matched
-# (dlib's 0.49 matched 84–88 % here). The rest go to a reviewer as FACE_UNCERTAIN: a false
+# (dlib at its 0.49: 89–91 %). The rest go to a reviewer as FACE_UNCERTAIN: a false
 # accept costs more than a review.
 FACE_MATCH_MAX_DISTANCE = 0.50
 # At or above: FACE_MISMATCH (→ DENIED) for a face that is not soft; between the two
