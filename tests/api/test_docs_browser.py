@@ -25,6 +25,10 @@ def test_authorize_then_try_it_out(service, partner, chromium, width, height):  
     try:
         page.goto(f"{service.base_url}/docs", wait_until="networkidle")
         locks = page.locator("#operations-tag-Partner_API ~ div .opblock .authorization__btn")
+        # Swagger UI renders the operations after its scripts ran, which can be after the
+        # network went idle on a busy machine: wait for them before counting.
+        locks.last.wait_for()
+        page.wait_for_function("document.querySelectorAll('#operations-tag-Partner_API ~ div .opblock').length >= 7")
         assert locks.count() == 7  # token, process, status, data, files, full-status, delete
 
         def try_status(body: dict) -> tuple[str, str]:
