@@ -1,0 +1,73 @@
+"""The column vote over several readings of one engine (mrz_vote): it recovers characters
+that no single reading had right, and it never confirms what the two engines disagree on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from openidv.pipeline import mrz, mrz_repair
+from openidv.pipeline.document.mrz_vote import EngineReadings, vote_line, vote_reading
+
+TODAY = dt.date(2026, 11, 25)
+TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+
+
+def _replace(line: str, col: int, ch: str) -> str:
+    return line[:col] + ch + line[col + 1:]
+
+
+def test_column_vote_recovers_characters_each_reading_missed():
+    line = TD3[1]
+    readings = [_replace(line, 3, "B"), _replace(line, 15, "3"), _replace(line, 22, "7")]
+    assert all(r != line for r in readings)
+    assert vote_line(readings, mrz.position_classes("TD3")[1], 44) == line
+
+
+def test_vote_aligns_a_reading_that_dropped_a_filler():
+    line = TD3[0]
+    short = line[:30] + line[31:]  # one filler of the long run not read
+    readings = [_replace(line, 7, "5"), short, _replace(line, 20, "K")]
+    assert vote_line(readings, mrz.position_classes("TD3")[0], 44) == line
+
+
+def test_character_legal_in_its_column_outweighs_one_that_needs_mapping():
+    # Birth date 740812 at columns 13-18: the first two readings saw 'B' (a letter in a
+    # date), the other two '8'. Counted alike, the tie would go to the earlier 'B'; mapped
+    # characters count half, so '8' wins.
+    line = TD3[1]
+    readings = [_replace(line, 16, "B"), _replace(line, 16, "B"), line, line]
+    assert vote_line(readings, mrz.position_classes("TD3")[1], 44)[16] == "8"
+
+
+def test_vote_keeps_a_letter_every_reading_saw_in_a_date():
+    # The raw character wins, not its class mapping: a G printed in a date (G and 6 have the
+    # same check-digit value) stays a G, so the combination leaves the date failing.
+    birth = "74061G"
+    line2 = "L898902C36UTO" + birth + str(mrz.check_digit(birth)) + TD3[1][20:]
+    voted = vote_line([line2, line2, line2], mrz.position_classes("TD3")[1], 44)
+    assert voted[13:19] == birth
+    data = mrz_repair.combine_readings((TD3[0], voted), (TD3[0], voted), "TD3", today=TODAY)
+    assert data.check_digits["date_of_birth"] is False
+
+
+def test_votes_of_both_engines_settle_what_no_single_pair_could():
+    # Both first readings misread the same digit of the document number differently, so
+    # neither check digit verifies and the field stays unconfirmed; every other reading of
+    # each engine has it right (and one other character wrong): the pair of votes is exact.
+    line = TD3[1]
+    rapid = EngineReadings("rapidocr", ((TD3[0], _replace(line, 2, "6")), (TD3[0], _replace(line, 25, "5")),
+                                        (TD3[0], line)))
+    tess = EngineReadings("tesseract-mrz", ((TD3[0], _replace(line, 2, "3")), (TD3[0], _replace(line, 5, "3")),
+                                            (TD3[0], line)))
+    first = mrz_repair.combine_readings(rapid.readings[0], tess.readings[0], "TD3", today=TODAY)
+    assert "document_number" in first.unconfirmed_fields
+    data = mrz_repair.combine_readings(vote_reading(rapid, "TD3"), vote_reading(tess, "TD3"), "TD3", today=TODAY)
+    assert data.lines == TD3 and data.all_check_digits_valid and data.unconfirmed_fields == ()
+
+
+def test_names_the_engines_vote_differently_stay_unconfirmed():
+    other_name = TD3[0].replace("ANNA", "ANNE")
+    rapid = EngineReadings("rapidocr", (TD3, TD3, (other_name, TD3[1])))
+    tess = EngineReadings("tesseract-mrz", ((other_name, TD3[1]), (other_name, TD3[1]), TD3))
+    data = mrz_repair.combine_readings(vote_reading(rapid, "TD3"), vote_reading(tess, "TD3"), "TD3", today=TODAY)
+    assert "given_names" in data.unconfirmed_fields
