@@ -4,8 +4,10 @@ that no single reading had right, and it never confirms what the two engines dis
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from openidv.pipeline import mrz, mrz_repair
+from openidv.pipeline.document import mrz_read, mrz_vote
 from openidv.pipeline.document.mrz_vote import EngineReadings, vote_line, vote_reading
 
 TODAY = dt.date(2026, 11, 25)
@@ -71,3 +73,31 @@ def test_names_the_engines_vote_differently_stay_unconfirmed():
     tess = EngineReadings("tesseract-mrz", ((other_name, TD3[1]), (other_name, TD3[1]), TD3))
     data = mrz_repair.combine_readings(vote_reading(rapid, "TD3"), vote_reading(tess, "TD3"), "TD3", today=TODAY)
     assert "given_names" in data.unconfirmed_fields
+
+
+def _location():
+    work = SimpleNamespace(rotation=0)
+    return SimpleNamespace(zone_work=work, lines=(), work=work)
+
+
+def test_unsettled_zone_is_settled_by_the_votes_of_more_readings(monkeypatch):
+    line = TD3[1]
+    primary, secondary = (TD3[0], _replace(line, 2, "6")), (TD3[0], _replace(line, 2, "3"))
+    tertiary = (TD3[0], _replace(line, 2, "5"))
+    first = mrz_repair.combine_readings(primary, secondary, "TD3", today=TODAY)
+    more = (EngineReadings("rapidocr", (TD3, TD3)), EngineReadings("tesseract-mrz", (TD3, TD3)))
+    monkeypatch.setattr(mrz_vote, "extra_readings", lambda *_: more)
+    data = mrz_read._settle_by_vote(None, first, _location(), (primary, tertiary), secondary, "TD3", TODAY)
+    assert data.lines == TD3 and data.all_check_digits_valid and data.unconfirmed_fields == ()
+    assert "vote" in data.method
+
+
+def test_votes_that_settle_nothing_more_leave_the_reading_as_it_was(monkeypatch):
+    line = TD3[1]
+    primary, secondary = (TD3[0], _replace(line, 2, "6")), (TD3[0], _replace(line, 2, "3"))
+    first = mrz_repair.combine_readings(primary, secondary, "TD3", today=TODAY)
+    # The extra readings of each engine repeat its first misreading: the votes settle nothing.
+    more = (EngineReadings("rapidocr", (primary, primary)), EngineReadings("tesseract-mrz", (secondary, secondary)))
+    monkeypatch.setattr(mrz_vote, "extra_readings", lambda *_: more)
+    data = mrz_read._settle_by_vote(None, first, _location(), (primary,), secondary, "TD3", TODAY)
+    assert data is first
