@@ -101,3 +101,34 @@ def test_votes_that_settle_nothing_more_leave_the_reading_as_it_was(monkeypatch)
     monkeypatch.setattr(mrz_vote, "extra_readings", lambda *_: more)
     data = mrz_read._settle_by_vote(None, first, _location(), (primary,), secondary, "TD3", TODAY)
     assert data is first
+
+
+def test_vote_that_changes_a_field_the_first_readings_settled_is_discarded(monkeypatch):
+    # Both first readings agree on the names but fail the document number; the extra
+    # readings (same preprocessed pixels for both engines) turn ANNA into ANNE in both votes.
+    line = TD3[1]
+    primary, secondary = (TD3[0], _replace(line, 2, "6")), (TD3[0], _replace(line, 2, "3"))
+    first = mrz_repair.combine_readings(primary, secondary, "TD3", today=TODAY)
+    assert "given_names" not in first.unconfirmed_fields
+    wrong = (TD3[0].replace("ANNA", "ANNE"), line)
+    more = (EngineReadings("rapidocr", (wrong, wrong)), EngineReadings("tesseract-mrz", (wrong, wrong)))
+    monkeypatch.setattr(mrz_vote, "extra_readings", lambda *_: more)
+    data = mrz_read._settle_by_vote(None, first, _location(), (primary,), secondary, "TD3", TODAY)
+    assert data is first
+
+
+def test_name_only_the_extra_readings_agree_on_stays_unconfirmed_as_first_read(monkeypatch):
+    # The first readings disagree on the names (ANNA / ANNB) and on the document number;
+    # the votes agree on ANNE, which no first reading saw: the number is settled, the
+    # names stay unconfirmed with the primary's characters.
+    line = TD3[1]
+    primary = (TD3[0], _replace(line, 2, "6"))
+    secondary = (TD3[0].replace("ANNA", "ANNB"), _replace(line, 2, "3"))
+    first = mrz_repair.combine_readings(primary, secondary, "TD3", today=TODAY)
+    assert "given_names" in first.unconfirmed_fields and "document_number" in first.unconfirmed_fields
+    voted = (TD3[0].replace("ANNA", "ANNE"), line)
+    more = (EngineReadings("rapidocr", (voted, voted)), EngineReadings("tesseract-mrz", (voted, voted)))
+    monkeypatch.setattr(mrz_vote, "extra_readings", lambda *_: more)
+    data = mrz_read._settle_by_vote(None, first, _location(), (primary,), secondary, "TD3", TODAY)
+    assert data.lines == (TD3[0], line)
+    assert "given_names" in data.unconfirmed_fields and "document_number" not in data.unconfirmed_fields

@@ -8,6 +8,7 @@ what is confirmed: voting only chooses, per column, between characters an engine
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,8 @@ from openidv.pipeline import mrz_repair, ocr
 from openidv.pipeline.document.geometry import WorkImage, warp_line
 from openidv.pipeline.document.mrz_zone import MrzLine
 from openidv.pipeline.engines import Engines
-from openidv.pipeline.mrz import FORMAT_SHAPES, position_classes
+from openidv.pipeline.mrz import FORMAT_SHAPES, LAYOUTS, parse_mrz, position_classes
+from openidv.pipeline.results import MrzData
 
 # Glyph height the line crops are scaled to before sharpening or binarising (in the zone
 # band glyphs are ~20 px tall; Tesseract's secondary reading sees ~19 px). Not tuned.
@@ -165,3 +167,48 @@ def vote_reading(readings: EngineReadings, fmt: str) -> tuple[str, ...]:
     n_lines = len(classes)
     usable = [r for r in readings.readings if len(r) == n_lines]
     return tuple(vote_line([r[i] for r in usable], classes[i], length) for i in range(n_lines))
+
+
+def guarded(vote: MrzData, before: MrzData, originals: Sequence[Sequence[str]], fmt: str,
+            today: dt.date | None) -> MrzData | None:
+    """The voted result, held to what the extra readings can prove; None to discard it.
+
+    The extra readings of both engines look at the same preprocessed pixels, so their
+    errors are not independent (a binarised F that closed into an E fools both). Hence:
+    * a field the first readings had settled (agreed, check digit passing) must come out
+      the same, or the vote is discarded: it contradicts better evidence;
+    * a field without a check digit that the vote newly confirms must have that value in
+      one of the first readings (on the original pixels); else it stays unconfirmed;
+    * a field with a check digit may change in at most
+      ``mrz_repair.MAX_DIFFERENCES_CHECK_DIGIT_SETTLES`` characters, as when a check digit
+      chooses between two readings; further, it stays unconfirmed;
+    * a field the vote does not settle keeps the characters it had before: the vote only
+      fills what it settles.
+    """
+    first = [mrz_repair.normalise_reading(r, fmt) for r in originals if len(r) == len(before.lines)]
+    unconfirmed = set(vote.unconfirmed_fields)
+    lines = [list(line) for line in vote.lines]
+    for spec in LAYOUTS[fmt]:
+        public = set(mrz_repair._public_names([spec.name]))
+        cols = list(range(spec.start, spec.end)) + ([spec.check] if spec.check is not None else [])
+        old = "".join(before.lines[spec.line][c] for c in cols)
+        new = "".join(vote.lines[spec.line][c] for c in cols)
+        if not public & set(before.unconfirmed_fields) and before.check_digits.get(spec.name, True):
+            if new != old:
+                return None
+            continue
+        if not public & unconfirmed:
+            if spec.check is None:
+                if new not in {"".join(r[spec.line][c] for c in cols) for r in first}:
+                    unconfirmed |= public
+            elif sum(a != b for a, b in zip(old, new)) > mrz_repair.MAX_DIFFERENCES_CHECK_DIGIT_SETTLES:
+                unconfirmed |= public
+        if public & unconfirmed or not vote.check_digits.get(spec.name, True):
+            for c in cols:
+                lines[spec.line][c] = before.lines[spec.line][c]
+    final = tuple("".join(line) for line in lines)
+    if final == vote.lines and unconfirmed == set(vote.unconfirmed_fields):
+        return vote
+    kept = tuple(f for f in vote.unconfirmed_fields) + tuple(sorted(unconfirmed - set(vote.unconfirmed_fields)))
+    return parse_mrz(final, today=today, unconfirmed_fields=kept,
+                     unprotected_fields=mrz_repair.unprotected_fields(final, fmt), method=vote.method)
