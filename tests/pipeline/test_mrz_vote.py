@@ -6,9 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
+import cv2
+import numpy as np
+
 from openidv.pipeline import mrz, mrz_repair
 from openidv.pipeline.document import mrz_read, mrz_vote
-from openidv.pipeline.document.mrz_vote import EngineReadings, vote_line, vote_reading
+from openidv.pipeline.document.geometry import warp_line
+from openidv.pipeline.document.mrz_vote import EngineReadings, glyph_band, vote_line, vote_reading
 
 TODAY = dt.date(2026, 11, 25)
 TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
@@ -132,3 +136,21 @@ def test_name_only_the_extra_readings_agree_on_stays_unconfirmed_as_first_read(m
     data = mrz_read._settle_by_vote(None, first, _location(), (primary,), secondary, "TD3", TODAY)
     assert data.lines == (TD3[0], line)
     assert "given_names" in data.unconfirmed_fields and "document_number" not in data.unconfirmed_fields
+
+
+def _ink_runs(grey: np.ndarray) -> int:
+    rows = (grey < 128).sum(axis=1) > 0
+    return int(rows[0]) + int(np.count_nonzero(rows[1:] & ~rows[:-1]))
+
+
+def test_glyph_band_keeps_only_the_lines_own_glyph_rows():
+    # Two MRZ-like lines 28 px apart with glyphs ~17 px tall; the detector's box of the
+    # first is twice the glyph height, so its crop also holds the top of the second.
+    image = np.full((120, 640, 3), 255, np.uint8)
+    cv2.putText(image, "P<UTOERIKSSON<<ANNA<MARIA<<<<<", (10, 50), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    cv2.putText(image, "L898902C36UTO7408122F12041592", (10, 78), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2)
+    quad = np.array([[5, 22], [620, 22], [620, 62], [5, 62]], np.float32)
+    assert _ink_runs(cv2.cvtColor(warp_line(image, quad, pad=0.15), cv2.COLOR_BGR2GRAY)) == 2
+    band, glyph_height = glyph_band(image, quad)
+    assert _ink_runs(band) == 1
+    assert 14 <= glyph_height <= 22
