@@ -173,7 +173,9 @@ def _settle_by_vote(
     """Still unsettled: read every line again from other pixels with both engines, vote per
     engine and column, and pair the two votes like two readings (mrz_vote).
 
-    The result replaces the current one on the same terms as the third reading's.
+    The votes are first held to what extra readings of shared pixels can prove
+    (:func:`mrz_vote.guarded`), then replace the current result on the same terms as the
+    third reading's.
     """
     more_rapid, more_tess = mrz_vote.extra_readings(engines, location.zone_work, location.lines)
     rapid_all = mrz_vote.EngineReadings("rapidocr", tuple(tuple(r) for r in rapid) + more_rapid.readings)
