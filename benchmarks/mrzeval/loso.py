@@ -5,8 +5,7 @@ The reader's constants, read from ``openidv/pipeline/document.py`` and ``mrz.py`
 
 data-tuned (measured on the development images or the reader's synthetic set), re-chosen per fold:
     ZONE_LINE_HEIGHT_PX 40       MRZ band re-read at this line height (40 vs 32: 53 vs 51/54 dev)
-    TESSERACT_GLYPH_HEIGHT_PX 28 glyph height given to Tesseract (cut to the glyph rows; was
-                                 TESSERACT_LINE_HEIGHT_PX 48 on the box crop, 48 vs 36 on dev)
+    TESSERACT_LINE_HEIGHT_PX 48  line height given to Tesseract (48 vs 36, same measurement)
     GEOMETRIC_MRZ_MIN_ASPECT 11  fast-path "MRZ line by shape" (dev MRZ lines >= 16.6)
     MRZ_CANDIDATE_MIN_ASPECT 6   line counts as an MRZ candidate (dev >= 16.6; split lines)
     WORK_MIN_LONG_SIDE_PX 640    small scans enlarged to this (dev ID-card scans 250 px wide)
@@ -50,7 +49,7 @@ from benchmarks.mrzeval.scoring import Item, Outcome
 # The grid: the values the lead's choice came from, and one step either side.
 GRID: dict[str, tuple[float, ...]] = {
     "ZONE_LINE_HEIGHT_PX": (32, 40, 48),
-    "TESSERACT_GLYPH_HEIGHT_PX": (20, 28, 36),
+    "TESSERACT_LINE_HEIGHT_PX": (36, 48, 60),
     "GEOMETRIC_MRZ_MIN_ASPECT": (8.0, 11.0, 14.0),
 }
 QUICK_GRID: dict[str, tuple[float, ...]] = {"ZONE_LINE_HEIGHT_PX": (32, 40)}
