@@ -42,6 +42,7 @@ from benchmarks.face_samples import (  # noqa: E402
     synthetic_card,
 )
 from openidv.pipeline import face, liveness  # noqa: E402
+from openidv.pipeline import face_match as face_match_model  # noqa: E402
 from openidv.pipeline.document.portrait import embed_document_portrait  # noqa: E402
 from openidv.pipeline.engines import Engines  # noqa: E402
 
@@ -54,8 +55,9 @@ def speed_report(engines: Engines, data: Path) -> None:
     engines.load_all()
     load_ms = 1000 * (time.perf_counter() - started)
     steps: dict[str, list[tuple[float, float]]] = {k: [] for k in (
-        "detect (quick pass, full pass when needed)", "embed (face and mirror)", "has_face (photo validation)",
-        "liveness (face box known)", "document portrait search + embed (synthetic TD1, box given)")}
+        "detect (quick pass, full pass when needed)", "dlib embed (face and mirror)", "SFace match embed (landmarks, align, embed)",
+        "has_face (photo validation)",
+        "liveness (face box known)", "document portrait search + both embeds (synthetic TD1, box given)")}
 
     def timed(name: str, fn: Callable[[], object]) -> object:
         wall, cpu = time.perf_counter(), time.process_time()
@@ -69,11 +71,12 @@ def speed_report(engines: Engines, data: Path) -> None:
         if not faces:
             continue
         box = faces[0].box
-        timed("embed (face and mirror)", lambda: face.embed_face(engines, photo, box))
+        timed("dlib embed (face and mirror)", lambda: face.embed_face(engines, photo, box))
+        timed("SFace match embed (landmarks, align, embed)", lambda: face_match_model.match_embedding(engines, photo, box))
         timed("has_face (photo validation)", lambda: face.has_face(engines, photo))
         timed("liveness (face box known)", lambda: liveness.check_liveness(engines.liveness_model(), photo, box))
         card, portrait_box = synthetic_card(portrait_from_photo(photo, box, PORTRAIT_FACE_PX), PORTRAIT_FACE_PX, index)
-        timed("document portrait search + embed (synthetic TD1, box given)",
+        timed("document portrait search + both embeds (synthetic TD1, box given)",
               lambda: embed_document_portrait(engines, card, portrait_box))
     print("## Speed (median per photo, the 77 original photos 240–4600 px)\n")
     print(f"model load (once per process): {load_ms:.0f} ms wall\n")

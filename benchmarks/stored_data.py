@@ -329,7 +329,7 @@ def measure_status(service, partner, scan_refs: list[str], seconds: float, concu
 def measure_search(engine: Engine, partner_id: int, searches: int, jobs: int) -> tuple[float, list[float], list[float]]:
     """FaceIndex.search as openidv.services.processing._cross_checks calls it: in a session that
     is already open, for a new descriptor, excluding the job's own clientId."""
-    from openidv.pipeline.selfie import FACE_MATCH_MAX_DISTANCE
+    from openidv.pipeline.face import DLIB_SAME_PERSON_MAX_DISTANCE
 
     sessions = sessionmaker(bind=engine)
     rng = np.random.default_rng(5)
@@ -346,7 +346,7 @@ def measure_search(engine: Engine, partner_id: int, searches: int, jobs: int) ->
 
     def search(session) -> None:  # noqa: ANN001
         index.search(session, partner_id, rng.normal(0, 0.09, 128).astype(np.float32),
-                     max_distance=FACE_MATCH_MAX_DISTANCE, exclude_client="new-client")
+                     max_distance=DLIB_SAME_PERSON_MAX_DISTANCE, exclude_client="new-client")
 
     columns = None
 

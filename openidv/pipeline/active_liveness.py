@@ -19,10 +19,13 @@ import numpy as np
 
 from openidv.core.vocab import FaceCode, Liveness
 from openidv.pipeline.engines import Engines
-from openidv.pipeline.face import DetectedFace, detect_faces, embed_face, embedding_distance
+from openidv.pipeline.face import (
+    DLIB_OTHER_PERSON_MIN_DISTANCE, DLIB_SAME_PERSON_MAX_DISTANCE, DetectedFace, detect_faces, embed_face,
+    embedding_distance,
+)
 from openidv.pipeline.landmarks import FaceLandmarks, face_landmarks, landmarks_box
 from openidv.pipeline.results import FaceResult
-from openidv.pipeline.selfie import FACE_MATCH_MAX_DISTANCE, FACE_MISMATCH_MIN_DISTANCE, match_code
+from openidv.pipeline.selfie import match_code
 
 MIN_FRAMES = 2
 MAX_FRAMES = 8
@@ -216,13 +219,13 @@ def check_move_closer(
     distance = _identity(engines, tracked, selfie_embedding)
     if distance is not None:
         scores["identity_distance"] = distance
-        if distance >= FACE_MISMATCH_MIN_DISTANCE:
+        if distance >= DLIB_OTHER_PERSON_MIN_DISTANCE:
             return _result(ActiveOutcome.FAILED, "FACE_CHANGED",
                            "a different face appears in the challenge frames than on the selfie", scores)
     approach, eyes_mouth, nose = depth_gains(far.mesh, nearer)
     scores.update(approach=approach, depth_gain_eyes_mouth=eyes_mouth, depth_gain_nose=nose)
     verdict = _verdict(approach, eyes_mouth, nose, scores)
-    if verdict.outcome == ActiveOutcome.PASSED and (distance is None or distance > FACE_MATCH_MAX_DISTANCE):
+    if verdict.outcome == ActiveOutcome.PASSED and (distance is None or distance > DLIB_SAME_PERSON_MAX_DISTANCE):
         return _result(ActiveOutcome.INCONCLUSIVE, "FACE_UNCLEAR",
                        "the challenge frames' face could not be matched to the selfie with confidence", scores)
     return verdict

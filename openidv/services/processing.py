@@ -19,7 +19,7 @@ from openidv.pipeline.decision import Match, Reason, decide
 from openidv.pipeline.engines import Engines
 from openidv.pipeline.images import ANALYSIS_MAX_SIDE, ImageRejected, decode_image
 from openidv.pipeline.run import Analysis, ChallengeInput, ImageAnalysis, analyse_images, conclude
-from openidv.pipeline.selfie import FACE_MATCH_MAX_DISTANCE
+from openidv.pipeline.face import DLIB_SAME_PERSON_MAX_DISTANCE
 from openidv.services.aml_screening import (
     ScreeningOutcome,
     record_not_screened,
@@ -194,7 +194,7 @@ def _cross_checks(session, verification: Verification, analysed: ImageAnalysis, 
         if vector is None or not wanted:
             continue
         hits = sorted(fraud.face_index.search(session, verification.partner_id, vector,
-                                              max_distance=FACE_MATCH_MAX_DISTANCE,
+                                              max_distance=DLIB_SAME_PERSON_MAX_DISTANCE,
                                               exclude_client=verification.client_id), key=lambda h: h.distance)
         ids = list(dict.fromkeys(h.verification_id for h in hits if h.verification_id != verification.id))
         matches[kind] = fraud.scan_refs_of(session, ids[:MAX_DUPLICATE_SCAN_REFS])

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from openidv.pipeline import face, run, selfie
+from openidv.pipeline import face, face_match, run, selfie
 from openidv.pipeline.document.portrait import find_document_face
 from openidv.pipeline.engines import dlib_uses_blas
 from openidv.pipeline.results import DocumentResult, FaceResult
@@ -66,7 +66,7 @@ def embeddings(face_models, sampled_pairs: list[dict], photo) -> dict[str, np.nd
     for name in names:
         faces = face.detect_faces(face_models, photo(name))
         assert faces, f"no face detected on {name}"
-        result[name] = face.embed_face(face_models, photo(name), faces[0].box)
+        result[name] = face_match.match_embedding(face_models, photo(name), faces[0].box)
     return result
 
 
@@ -121,8 +121,9 @@ def test_shared_models_are_loaded_once(face_models) -> None:
 def test_same_person_pairs_match(embeddings, sampled_pairs) -> None:
     codes = [selfie.compare_embeddings(embeddings[p["a"]], embeddings[p["b"]]).result for p in sampled_pairs if p["same"]]
     assert "FACE_MISMATCH" not in codes
-    # FACE_MATCH ≤ 0.49 keeps look-alike strangers out and sends ≈10 % of genuine pairs to review.
-    assert codes.count("FACE_MATCH") >= 0.85 * len(codes), codes
+    # SFace at FACE_MATCH ≤ 0.50 matched every same-person pair of the development photos
+    # (dlib at its own threshold, 0.49, sent ≈ 6 % of them to review).
+    assert codes.count("FACE_MATCH") >= 0.95 * len(codes), codes
 
 
 def test_different_person_pairs_do_not_match(embeddings, sampled_pairs) -> None:
@@ -131,9 +132,50 @@ def test_different_person_pairs_do_not_match(embeddings, sampled_pairs) -> None:
     assert codes.count("FACE_MISMATCH") >= 0.9 * len(codes), codes
 
 
-def test_embedding_is_128_floats(embeddings) -> None:
+def test_embedding_is_128_floats_of_unit_length(embeddings) -> None:
     vector = next(iter(embeddings.values()))
     assert vector.shape == (128,) and np.isfinite(vector).all()
+    assert np.linalg.norm(vector) == pytest.approx(1.0)
+
+
+def _identity_embeddings(engines, faces_manifest: dict, photo, identity: str, embed) -> list[np.ndarray]:  # noqa: ANN001
+    files = [item["file"] for item in faces_manifest["items"] if item["identity"] == identity]
+    out = []
+    for name in files:
+        main = face.detect_faces(engines, photo(name))[0]
+        out.append(embed(engines, photo(name), main.box))
+    return out
+
+
+def test_look_alike_actors_are_farther_apart_than_either_from_himself(face_models, faces_manifest, photo) -> None:
+    """The closest different people of the development photos (deepface img30 and img35, two
+    look-alike actors): the match embedding puts every photo of one at least 1.5× farther
+    from every photo of the other than any two photos of the same actor are apart, with the
+    threshold in between. dlib's embedding leaves a margin of 1.24× (0.405 / 0.503), which
+    JPEG and blur close on the benchmark's stressed copies."""
+    by_file = {item["file"]: item["identity"] for item in faces_manifest["items"]}
+    first, second = by_file["deepface/img30.jpg"], by_file["deepface/img35.jpg"]
+    assert first != second
+    a = _identity_embeddings(face_models, faces_manifest, photo, first, face_match.match_embedding)
+    b = _identity_embeddings(face_models, faces_manifest, photo, second, face_match.match_embedding)
+    same = [face_match.match_distance(x, y) for group in (a, b) for i, x in enumerate(group) for y in group[i + 1:]]
+    different = [face_match.match_distance(x, y) for x in a for y in b]
+    assert max(same) < selfie.FACE_MATCH_MAX_DISTANCE < min(different), (max(same), min(different))
+    assert min(different) >= 1.5 * max(same), (max(same), min(different))
+
+
+def test_missing_match_landmarks_send_the_comparison_to_review() -> None:
+    from openidv.pipeline.liveness import LivenessResult
+    from openidv.pipeline.results import DocumentFace, PortraitFace
+
+    vector = np.ones(128) / np.sqrt(128)
+    analysed = selfie.SelfieAnalysis(scores={}, embedding=vector, liveness=LivenessResult("LIVE", 0.9, 0.617),
+                                     match_embedding=None)
+    portrait = PortraitFace(DocumentFace(image=np.zeros((10, 10, 3), np.uint8), box=(0, 0, 5, 5), scale=1.0,
+                                         method="portrait_box"), vector, vector)
+    result = selfie.decide_face(analysed, portrait)
+    assert result.result == "FACE_UNCERTAIN" and result.distance is None
+    assert "not compared" in result.notes[0]
 
 
 def test_compare_faces_on_images_gives_similarity_and_code(face_models, photo) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 from openidv.pipeline.document.geometry import WorkImage, _apply
 from openidv.pipeline.engines import Engines
 from openidv.pipeline.face import DETECT_MIN_SCORE, detect_at, embed_face, expand_box
+from openidv.pipeline.face_match import match_embedding
 from openidv.pipeline.results import Box, DocumentFace, PortraitFace
 
 # dlib's HOG detector finds faces of >= ~80 px; portraits on small scans are ~60 px, so the
@@ -89,9 +90,12 @@ def find_document_face(engines: Engines, document_image: np.ndarray,
 
 def embed_document_portrait(engines: Engines, document_image: np.ndarray,
                             portrait_box: Optional[Box]) -> PortraitFace:
-    """Find the portrait's face on the document and embed it."""
+    """Find the portrait's face on the document and embed it (dlib and SFace)."""
     found = find_document_face(engines, document_image, portrait_box)
-    return PortraitFace(found, embed_face(engines, found.image, found.box) if found is not None else None)
+    if found is None:
+        return PortraitFace(None, None)
+    return PortraitFace(found, embed_face(engines, found.image, found.box),
+                        match_embedding(engines, found.image, found.box))
 
 
 def _search(engines: Engines, region: np.ndarray, target_side: int, method: str, min_share: float,

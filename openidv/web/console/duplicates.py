@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from openidv.core.vocab import FraudTag, Step
-from openidv.pipeline.selfie import FACE_MATCH_MAX_DISTANCE
+from openidv.pipeline.face import DLIB_SAME_PERSON_MAX_DISTANCE
 from openidv.store import console as queries
 from openidv.store import fraud
 from openidv.store.models import Verification
@@ -48,7 +48,7 @@ class Duplicate:
     this: Picture
     matches: list[MatchedCase] = field(default_factory=list)
     recorded: bool = True  # False: processed before matches were recorded
-    threshold: float = FACE_MATCH_MAX_DISTANCE
+    threshold: float = DLIB_SAME_PERSON_MAX_DISTANCE
 
 
 def _picture(session: Any, v: Verification, side: str, caption: str) -> Picture:
