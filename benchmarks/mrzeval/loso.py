@@ -21,6 +21,11 @@ inline literals, not patchable without touching the reader (chosen on dev by eye
     length error <= 4), mrz_text_score (>= 90 % MRZ characters; 28 chars and 8 digits
     without a filler), warp_line pads 0.12 / 0.15 / 0.2, third reading percentiles 2/98
 chosen without data (cost or convention):
+    mrz_vote (extra readings and column vote, only for zones still unsettled after the third
+    reading): VOTE_GLYPH_HEIGHT_PX 28, GLYPH_ROW_INK_SHARE 0.2, GLYPH_SHARE_OF_BOX 0.3–0.85,
+    UNSHARP_SIGMA_PX 1.5, UNSHARP_AMOUNT 1.0, BINARISE_OFFSET 10, MAPPED_VOTE_WEIGHT 0.5 (set
+    once, none compared on any image; the glyph-band crop itself was designed after looking
+    at stress misses among samples 0–199)
     WORK_MAX_LONG_SIDE_PX 1600 (cost), MRZ_FIRST_CANDIDATES 5 (2–3 lines + 2 spare),
     MRZ_LINE_MIN_CHARS 12, ZONE_MARGIN_LINES 1.6, EDGE_MARGIN_LINE_HEIGHTS 0.6,
     MAX_FAILING_CHECK_SHARE 0.5, EXPIRY_MAX_YEARS_AHEAD 50, MRZ_MAX_LINE_GAP 2.6 (ICAO

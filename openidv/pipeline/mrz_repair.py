@@ -395,10 +395,22 @@ def _unaligned_text_within(primary: str, secondary: str, start: int, end: int) -
     primary inside the field ``[start, end)`` — a name word the primary did not read, which
     a column alignment drops. What it read before the line's first character (text beside
     the zone) does not count.
+
+    A filler one reading has and the other lacks *inside* the printed name (before the
+    first ``<<<``) counts too: ``MAEKINEN<THORA`` (one surname of two words) and
+    ``MAEKINEN<<THORA`` (surname and given name) are different names, although every
+    letter aligns.
     """
+    name_end = primary.find(FILLER * 3, start)
+    name_end = end if name_end < 0 else min(name_end, end)
     matcher = difflib.SequenceMatcher(a=primary, b=secondary, autojunk=False)
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
-        if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0) or tag == "delete":
+        if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0):
+            continue
+        inside_name = max(start, 1) <= a0 < name_end and a0 > start
+        if inside_name and FILLER in primary[a0:a1] + secondary[b0:b1]:
+            return True
+        if tag == "delete":
             continue
         if max(start, 1) <= a0 <= end and secondary[b0:b1].strip(FILLER):
             return True

@@ -235,3 +235,14 @@ def test_unprotected_visa_data_sends_the_document_to_review():
     lines = (MRVA_LINE1, "L8988901C4XXX4009078F9612109" + "X85GKR617S43U50M")
     data = mrz_repair.combine_readings(lines, lines, "MRVA", today=TODAY)
     assert any("optional_data" in reason for reason in _mrz_review_reasons(data))
+
+
+def test_a_filler_only_one_reading_has_inside_the_name_leaves_the_names_unconfirmed():
+    # "MAEKINEN<THORA" is one surname of two words, "MAEKINEN<<THORA" a surname and a given
+    # name: every letter aligns, but the names differ. (The primary lost a filler; the
+    # secondary read the line with a stray glyph in front.)
+    line2 = "4980495836BLR8812016M2711254<<<<<<<<<<<<<<<<"
+    primary = ("V<CHEMAEKINEN<THORA<", line2)
+    secondary = ("IV<CHEMAEKINEN<<THORA<<<<<<<<<<<<<<<<<<<<<<<<", line2)
+    data = mrz_repair.combine_readings(primary, secondary, "MRVA", today=TODAY)
+    assert "surname" in data.unconfirmed_fields and "given_names" in data.unconfirmed_fields
