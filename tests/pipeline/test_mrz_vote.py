@@ -84,14 +84,19 @@ def _location():
     return SimpleNamespace(zone_work=work, lines=(), work=work)
 
 
+def _settle_with_extra_readings(monkeypatch, more, first, rapid, secondary):  # noqa: ANN001, ANN202
+    """The vote hook of read_mrz, with the engines' extra readings replaced by ``more``."""
+    monkeypatch.setattr(mrz_vote, "extra_readings", lambda *_: more)
+    return mrz_read._settle_by_vote(None, first, _location(), rapid, secondary, "TD3", TODAY)
+
+
 def test_unsettled_zone_is_settled_by_the_votes_of_more_readings(monkeypatch):
     line = TD3[1]
     primary, secondary = (TD3[0], _replace(line, 2, "6")), (TD3[0], _replace(line, 2, "3"))
     tertiary = (TD3[0], _replace(line, 2, "5"))
     first = mrz_repair.combine_readings(primary, secondary, "TD3", today=TODAY)
     more = (EngineReadings("rapidocr", (TD3, TD3)), EngineReadings("tesseract-mrz", (TD3, TD3)))
-    monkeypatch.setattr(mrz_vote, "extra_readings", lambda *_: more)
-    data = mrz_read._settle_by_vote(None, first, _location(), (primary, tertiary), secondary, "TD3", TODAY)
+    data = _settle_with_extra_readings(monkeypatch, more, first, (primary, tertiary), secondary)
     assert data.lines == TD3 and data.all_check_digits_valid and data.unconfirmed_fields == ()
     assert "vote" in data.method
 
@@ -102,8 +107,7 @@ def test_votes_that_settle_nothing_more_leave_the_reading_as_it_was(monkeypatch)
     first = mrz_repair.combine_readings(primary, secondary, "TD3", today=TODAY)
     # The extra readings of each engine repeat its first misreading: the votes settle nothing.
     more = (EngineReadings("rapidocr", (primary, primary)), EngineReadings("tesseract-mrz", (secondary, secondary)))
-    monkeypatch.setattr(mrz_vote, "extra_readings", lambda *_: more)
-    data = mrz_read._settle_by_vote(None, first, _location(), (primary,), secondary, "TD3", TODAY)
+    data = _settle_with_extra_readings(monkeypatch, more, first, (primary,), secondary)
     assert data is first
 
 
@@ -116,8 +120,7 @@ def test_vote_that_changes_a_field_the_first_readings_settled_is_discarded(monke
     assert "given_names" not in first.unconfirmed_fields
     wrong = (TD3[0].replace("ANNA", "ANNE"), line)
     more = (EngineReadings("rapidocr", (wrong, wrong)), EngineReadings("tesseract-mrz", (wrong, wrong)))
-    monkeypatch.setattr(mrz_vote, "extra_readings", lambda *_: more)
-    data = mrz_read._settle_by_vote(None, first, _location(), (primary,), secondary, "TD3", TODAY)
+    data = _settle_with_extra_readings(monkeypatch, more, first, (primary,), secondary)
     assert data is first
 
 
@@ -132,8 +135,7 @@ def test_name_only_the_extra_readings_agree_on_stays_unconfirmed_as_first_read(m
     assert "given_names" in first.unconfirmed_fields and "document_number" in first.unconfirmed_fields
     voted = (TD3[0].replace("ANNA", "ANNE"), line)
     more = (EngineReadings("rapidocr", (voted, voted)), EngineReadings("tesseract-mrz", (voted, voted)))
-    monkeypatch.setattr(mrz_vote, "extra_readings", lambda *_: more)
-    data = mrz_read._settle_by_vote(None, first, _location(), (primary,), secondary, "TD3", TODAY)
+    data = _settle_with_extra_readings(monkeypatch, more, first, (primary,), secondary)
     assert data.lines == (TD3[0], line)
     assert "given_names" in data.unconfirmed_fields and "document_number" not in data.unconfirmed_fields
 
